@@ -1,0 +1,95 @@
+/* main.c — ntk-helper: load configuration and ledger, own org.netsukuku.Helper1, run the sd-event loop.
+ * Must not: do any kernel work itself; stops cleanly on SIGTERM/SIGINT. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "ledger.h"
+#include "rttables.h"
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: ntk-helper [--config PATH] [--ledger PATH] [--rt-tables PATH]\n"
+                   "  --config     configuration (default " HELPER_CONFIG_PATH ")\n"
+                   "  --ledger     what the helper created (default " LEDGER_PATH ")\n"
+                   "  --rt-tables  the table-name drop-in (default " RTTABLES_DROPIN ")\n");
+}
+
+int main(int argc, char **argv)
+{
+        const char *config_path = HELPER_CONFIG_PATH;
+        Helper h = { .paths = { .ledger = LEDGER_PATH, .rttables = RTTABLES_DROPIN } };
+        NtkErr e = { "" };
+        sigset_t mask;
+        int r;
+
+        for (int i = 1; i < argc; i++) {
+                const char **target = NULL;
+                if (streq(argv[i], "--help")) {
+                        usage(stdout);
+                        return 0;
+                } else if (streq(argv[i], "--config"))
+                        target = &config_path;
+                else if (streq(argv[i], "--ledger"))
+                        target = &h.paths.ledger;
+                else if (streq(argv[i], "--rt-tables"))
+                        target = &h.paths.rttables;
+                else {
+                        fprintf(stderr, "ntk-helper: unknown argument '%s'\n", argv[i]);
+                        usage(stderr);
+                        return 2;
+                }
+                if (i + 1 >= argc) {
+                        fprintf(stderr, "ntk-helper: %s needs a value\n", argv[i]);
+                        return 2;
+                }
+                *target = argv[++i];
+        }
+
+        r = helper_config_load(config_path, &h.config, &e);
+        if (r == -ENOENT) {
+                fprintf(stderr, "ntk-helper: no %s: no managed interfaces, range 10.0.0.0/8\n", config_path);
+                (void) helper_config_parse("", &h.config, NULL);
+        } else if (r < 0) {
+                fprintf(stderr, "ntk-helper: %s\n", e.msg);
+                return 1;
+        }
+        r = ledger_load(h.paths.ledger, &h.state, &e);
+        if (r < 0) {
+                fprintf(stderr, "ntk-helper: %s\n", e.msg);
+                return 1;
+        }
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        r = sd_event_default(&h.event);
+        if (r >= 0)
+                r = sd_event_add_signal(h.event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(h.event, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_bus_open_system(&h.bus);
+        if (r >= 0)
+                r = helper_bus_register(&h);
+        if (r >= 0)
+                r = sd_bus_request_name(h.bus, HELPER_BUS_NAME, 0);
+        if (r >= 0)
+                r = sd_bus_attach_event(h.bus, h.event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                fprintf(stderr, "ntk-helper: cannot start on the system bus: %s\n", strerror(-r));
+                return 1;
+        }
+        fprintf(stderr, "ntk-helper %s: %u namespaces, %u links, %u tables in the ledger\n", NTK_VERSION,
+                h.state.n_netns, h.state.n_links, h.state.n_tables);
+
+        r = sd_event_loop(h.event);
+        sd_bus_flush_close_unref(h.bus);
+        sd_event_unref(h.event);
+        return r < 0 ? 1 : 0;
+}
