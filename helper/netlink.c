@@ -408,7 +408,8 @@ static int build_rule(const NtkOp *op, uint32_t table, struct nl_msg **ret)
         rtnl_rule_set_action(rule, FR_ACT_TO_TBL);
         if (op->rule.has_fwmark)
                 rtnl_rule_set_mark(rule, op->rule.fwmark);
-        rtnl_rule_set_protocol(rule, NTK_ROUTE_PROTOCOL); /* FRA_PROTOCOL; on delete the kernel matches it */
+        /* No FRA_PROTOCOL: the conformance states (kdump) count a rule's protocol as state and the documented
+         * rules carry none. A rule is ours because confinement lets it point only at ntk's own tables. */
         /* No priority: libnl then sends no FRA_PRIORITY and the kernel picks one just below the lowest
          * non-zero preference, exactly as for `ip rule add` without `pref`. */
 
