@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "authz.h"
+#include "polkit.h"
 #include "bus.h"
 #include "confine.h"
 #include "linkinfo.h"
@@ -100,7 +100,7 @@ static int method_apply(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = validate(h, netns, lines, n, &ops, error);
         if (r < 0)
                 return r;
-        r = authz_check(m, HELPER_POLKIT_ACTION, error);
+        r = polkit_check(m, HELPER_POLKIT_ACTION, error);
         if (r <= 0)
                 return r < 0 ? r : -EACCES;
 
@@ -144,7 +144,7 @@ static int method_create_namespace(sd_bus_message *m, void *userdata, sd_bus_err
         r = validate(h, "", &line, 1, &ops, error);
         if (r < 0)
                 return r;
-        r = authz_check(m, HELPER_POLKIT_ACTION, error);
+        r = polkit_check(m, HELPER_POLKIT_ACTION, error);
         if (r <= 0)
                 return r < 0 ? r : -EACCES;
         r = execute_all_or_fail(h, "", ops, 1, error);
@@ -174,7 +174,7 @@ static int method_delete_namespace(sd_bus_message *m, void *userdata, sd_bus_err
         r = validate(h, "", &line, 1, &ops, error);
         if (r < 0)
                 return r;
-        r = authz_check(m, HELPER_POLKIT_ACTION, error);
+        r = polkit_check(m, HELPER_POLKIT_ACTION, error);
         if (r <= 0)
                 return r < 0 ? r : -EACCES;
 
@@ -248,7 +248,7 @@ static int method_create_pseudo_interface(sd_bus_message *m, void *userdata, sd_
                 free(lines[i]);
         if (r < 0)
                 return r;
-        r = authz_check(m, HELPER_POLKIT_ACTION, error);
+        r = polkit_check(m, HELPER_POLKIT_ACTION, error);
         if (r <= 0)
                 return r < 0 ? r : -EACCES;
 
@@ -292,7 +292,7 @@ static int method_delete_pseudo_interface(sd_bus_message *m, void *userdata, sd_
         r = validate(h, netns, &line, 1, &ops, error);
         if (r < 0)
                 return r;
-        r = authz_check(m, HELPER_POLKIT_ACTION, error);
+        r = polkit_check(m, HELPER_POLKIT_ACTION, error);
         if (r <= 0)
                 return r < 0 ? r : -EACCES;
         r = execute_all_or_fail(h, netns, ops, 1, error);
@@ -331,7 +331,7 @@ static int method_open_socket(sd_bus_message *m, void *userdata, sd_bus_error *e
         if (!port_ok)
                 return sd_bus_error_setf(error, HELPER_ERROR_NOT_OURS, "port %u is not a configured port for %s",
                         (unsigned) port, proto);
-        r = authz_check(m, HELPER_POLKIT_ACTION, error);
+        r = polkit_check(m, HELPER_POLKIT_ACTION, error);
         if (r <= 0)
                 return r < 0 ? r : -EACCES;
 

@@ -13,6 +13,8 @@
 #define HELPER_OBJECT_PATH "/org/netsukuku/Helper1"
 #define HELPER_INTERFACE "org.netsukuku.Helper1"
 
+#define HELPER_POLKIT_ACTION "org.netsukuku.helper.configure"
+
 #define HELPER_ERROR_INVALID "org.netsukuku.Helper1.Error.InvalidArgument"
 #define HELPER_ERROR_NOT_OURS "org.netsukuku.Helper1.Error.NotOurs"
 #define HELPER_ERROR_KERNEL "org.netsukuku.Helper1.Error.Kernel"

@@ -1,10 +1,10 @@
-/* authz.c — polkit's CheckAuthorization with subject system-bus-name = the caller's unique name.
+/* polkit.c — polkit's CheckAuthorization with subject system-bus-name = the caller's unique name.
  * Must not: allow anything when polkit is absent or says no. */
 #include <errno.h>
 
-#include "authz.h"
+#include "polkit.h"
 
-int authz_check(sd_bus_message *m, const char *action, sd_bus_error *error)
+int polkit_check(sd_bus_message *m, const char *action, sd_bus_error *error)
 {
         sd_bus *bus = sd_bus_message_get_bus(m);
         sd_bus_creds *creds = NULL;
