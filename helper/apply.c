@@ -42,11 +42,30 @@ static void note_failure(char *msg, size_t size, size_t i, const NtkOp *op, int 
         snprintf(msg, size, "op %zu '%s': %s", i, text, strerror(-r));
 }
 
+/* Ops whose success the confinement of the later ops of the batch assumed (they change what is ours). If
+ * one fails, the rest of the batch is cancelled: it was checked against a state that did not come true. */
+static bool is_structural(NtkOpKind k)
+{
+        switch (k) {
+        case NTK_OP_NETNS_ADD:
+        case NTK_OP_NETNS_DEL:
+        case NTK_OP_LINK_ADD_MACVLAN:
+        case NTK_OP_LINK_DEL:
+        case NTK_OP_LINK_SET_NETNS:
+        case NTK_OP_RTTABLE_ADD:
+        case NTK_OP_RTTABLE_DEL:
+                return true;
+        default:
+                return false;
+        }
+}
+
 /* Runs the netlink ops ops[from..to) in one pipelined exchange. */
 static int run_netlink(NlExec **nl, const HelperState *state, const NtkOp *ops, size_t from, size_t to,
         int *results)
 {
         _cleanup_free_ NlOpCtx *ctx = calloc(to - from, sizeof(NlOpCtx));
+        size_t n_run = 0;
         int r;
 
         if (!ctx)
@@ -68,16 +87,83 @@ static int run_netlink(NlExec **nl, const HelperState *state, const NtkOp *ops, 
                         table = op->rule.table;
                 if (table) {
                         const StateTable *t = streq(table, "main") ? NULL : state_find_table(state, table);
+                        if (!t && !streq(table, "main"))
+                                return -ENOENT; /* never fall back to main for a table we do not know */
                         c->table = t ? t->id : RT_TABLE_MAIN;
                 }
-                if (op->kind == NTK_OP_LINK_SET_NETNS)
-                        c->netns_fd = netns_open(op->link.target);
+                if (op->kind == NTK_OP_LINK_SET_NETNS) {
+                        c->netns_fd = netns_open_ours(state, op->link.target);
+                        if (c->netns_fd < 0) {
+                                r = c->netns_fd;
+                                goto out;
+                        }
+                }
+                n_run++;
         }
         r = nlexec_run(*nl, ops + from, ctx, to - from, results + from);
-        for (size_t i = 0; i < to - from; i++)
+out:
+        for (size_t i = 0; i < n_run; i++)
                 if (ctx[i].netns_fd >= 0)
                         close(ctx[i].netns_fd);
         return r;
+}
+
+/* Runs ops[i] (a structural op) alone. Some failures mean the object is already in the wanted state and
+ * count as success: a link or namespace that is already gone. */
+static int run_structural(NlExec **nl, HelperState *state, const char *netns, const NtkOp *op, const NtkOp *ops,
+        size_t i, int *results)
+{
+        int r;
+
+        switch (op->kind) {
+        case NTK_OP_NETNS_ADD: {
+                uint64_t dev, ino;
+                int fd, k;
+
+                r = netns_create(op->netns.name);
+                if (r < 0)
+                        return r;
+                r = state_record(state, netns, op);
+                if (r < 0)
+                        return r;
+                /* remember which namespace it is, so a replacement of the same name is never taken for it */
+                fd = netns_open(op->netns.name);
+                k = state_netns_index(state, op->netns.name);
+                if (fd >= 0 && k >= 0 && netns_identity(fd, &dev, &ino) >= 0) {
+                        state->netns_dev[k] = dev;
+                        state->netns_ino[k] = ino;
+                }
+                if (fd >= 0)
+                        close(fd);
+                return 0;
+        }
+        case NTK_OP_NETNS_DEL: {
+                int fd = netns_open_ours(state, op->netns.name);
+                if (fd >= 0) {
+                        close(fd);
+                        r = netns_delete(op->netns.name);
+                } else
+                        r = fd;
+                /* already gone, or the name now belongs to somebody else's namespace: ours is gone, forget it
+                 * and leave theirs alone */
+                if (r == -ENOENT || r == -ESTALE || r == -ENOTTY || r == -ELOOP)
+                        r = 0;
+                break;
+        }
+        case NTK_OP_RTTABLE_ADD:
+        case NTK_OP_RTTABLE_DEL:
+                r = 0; /* the drop-in is rewritten once, after the batch */
+                break;
+        default: /* LINK_ADD_MACVLAN, LINK_DEL, LINK_SET_NETNS */
+                r = run_netlink(nl, state, ops, i, i + 1, results);
+                if (r >= 0)
+                        r = results[i];
+                if (r == -ENODEV && op->kind == NTK_OP_LINK_DEL)
+                        r = 0; /* already gone (deleted by hand, or with its parent): forget it */
+        }
+        if (r < 0)
+                return r;
+        return state_record(state, netns, op) < 0 ? -ENOSPC : 0;
 }
 
 int helper_apply(HelperState *state, const HelperPaths *paths, const char *netns, const NtkOp *ops, size_t n,
@@ -99,7 +185,7 @@ int helper_apply(HelperState *state, const HelperPaths *paths, const char *netns
                 home = netns_open("");
                 if (home < 0)
                         return home;
-                target = netns_open(netns);
+                target = netns_open_ours(state, netns);
                 if (target < 0)
                         return target;
                 r = netns_enter(target);
@@ -110,58 +196,42 @@ int helper_apply(HelperState *state, const HelperPaths *paths, const char *netns
         for (size_t i = 0; i < n;) {
                 const NtkOp *op = &ops[i];
 
+                if (is_structural(op->kind)) {
+                        results[i] = run_structural(&nl, state, netns, op, ops, i, results);
+                        if (results[i] < 0) {
+                                for (size_t k = i + 1; k < n; k++)
+                                        results[k] = -ECANCELED;
+                                break;
+                        }
+                        state_changed = true;
+                        tables_changed |= op->kind == NTK_OP_RTTABLE_ADD || op->kind == NTK_OP_RTTABLE_DEL;
+                        i++;
+                        continue;
+                }
+
                 if (nlexec_handles(op->kind)) {
                         size_t j = i;
-                        while (j < n && nlexec_handles(ops[j].kind))
+                        while (j < n && nlexec_handles(ops[j].kind) && !is_structural(ops[j].kind))
                                 j++;
                         r = run_netlink(&nl, state, ops, i, j, results);
                         if (r < 0)
                                 for (size_t k = i; k < j; k++)
                                         results[k] = r;
-                        for (size_t k = i; k < j; k++)
-                                if (results[k] == 0 && state_record(state, netns, &ops[k]) == 0 &&
-                                    (ops[k].kind == NTK_OP_LINK_ADD_MACVLAN || ops[k].kind == NTK_OP_LINK_DEL ||
-                                     ops[k].kind == NTK_OP_LINK_SET_NETNS))
-                                        state_changed = true;
                         i = j;
                         continue;
                 }
 
-                switch (op->kind) {
-                case NTK_OP_NETNS_ADD:
-                        results[i] = netns_create(op->netns.name);
-                        break;
-                case NTK_OP_NETNS_DEL:
-                        results[i] = netns_delete(op->netns.name);
-                        break;
-                case NTK_OP_SYSCTL:
+                if (op->kind == NTK_OP_SYSCTL)
                         results[i] = sysctl_write(op->sysctl.key, op->sysctl.value);
-                        break;
-                case NTK_OP_RTTABLE_ADD:
-                case NTK_OP_RTTABLE_DEL:
-                        results[i] = 0; /* the drop-in is rewritten once, below */
-                        tables_changed = true;
-                        break;
-                default:
-                        if (iptexec_handles(op->kind)) {
-                                if (!ipt) {
-                                        r = iptexec_new(&ipt);
-                                        if (r < 0) {
-                                                results[i] = r;
-                                                break;
-                                        }
-                                }
+                else if (iptexec_handles(op->kind)) {
+                        if (!ipt && (r = iptexec_new(&ipt)) < 0)
+                                results[i] = r;
+                        else {
                                 results[i] = iptexec_stage(ipt, op);
                                 staged[i] = results[i] == 0;
-                        } else
-                                results[i] = -EOPNOTSUPP;
-                }
-                if (results[i] == 0 && op->kind != NTK_OP_SYSCTL && !iptexec_handles(op->kind)) {
-                        if (state_record(state, netns, op) < 0)
-                                results[i] = -ENOSPC;
-                        else
-                                state_changed = true;
-                }
+                        }
+                } else
+                        results[i] = -EOPNOTSUPP;
                 i++;
         }
 
@@ -182,15 +252,20 @@ int helper_apply(HelperState *state, const HelperPaths *paths, const char *netns
                         note_failure(ret_msg, msg_size, i, &ops[i], results[i]);
                 }
 
+        /* a ledger or table name that did not reach the disk is a failure of the call, not a footnote */
         if (tables_changed) {
                 r = rttables_write(paths->rttables, state);
-                if (r < 0 && ret_msg[0] == '\0')
+                if (r < 0) {
+                        failed++;
                         snprintf(ret_msg, msg_size, "writing %s: %s", paths->rttables, strerror(-r));
+                }
         }
-        if (state_changed || tables_changed) {
+        if (state_changed) {
                 r = ledger_save(paths->ledger, state);
-                if (r < 0 && ret_msg[0] == '\0')
+                if (r < 0) {
+                        failed++;
                         snprintf(ret_msg, msg_size, "writing %s: %s", paths->ledger, strerror(-r));
+                }
         }
         return failed;
 }

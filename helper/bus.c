@@ -161,6 +161,7 @@ static int method_delete_namespace(sd_bus_message *m, void *userdata, sd_bus_err
         char *links[STATE_MAX_LINKS];
         size_t n_links = 0;
         const char *name;
+        NtkErr e = { "" };
         int r;
 
         r = sd_bus_message_read(m, "s", &name);
@@ -169,11 +170,12 @@ static int method_delete_namespace(sd_bus_message *m, void *userdata, sd_bus_err
         r = check_word("namespace name", name, error);
         if (r < 0)
                 return r;
+        if (name[0] && !state_has_netns(&h->state, name)) {
+                ntk_err(&e, -EPERM, "namespace '%s' was not created by ntk-helper", name);
+                return set_refusal(error, CONFINE_NOT_OURS, &e);
+        }
         if (asprintf(&line, "ip netns del %s", name) < 0)
                 return -ENOMEM;
-        r = validate(h, "", &line, 1, &ops, error);
-        if (r < 0)
-                return r;
         r = polkit_check(m, HELPER_POLKIT_ACTION, error);
         if (r <= 0)
                 return r < 0 ? r : -EACCES;
@@ -192,7 +194,9 @@ static int method_delete_namespace(sd_bus_message *m, void *userdata, sd_bus_err
                 if (r < 0)
                         return r;
         }
-        r = execute_all_or_fail(h, "", ops, 1, error);
+        r = validate(h, "", &line, 1, &ops, error);
+        if (r >= 0)
+                r = execute_all_or_fail(h, "", ops, 1, error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(m, NULL);
@@ -335,7 +339,7 @@ static int method_open_socket(sd_bus_message *m, void *userdata, sd_bus_error *e
         if (r <= 0)
                 return r < 0 ? r : -EACCES;
 
-        fd = helper_socket_open(netns, dev, kind, port);
+        fd = helper_socket_open(&h->state, netns, dev, kind, port);
         if (fd < 0)
                 return sd_bus_error_setf(error, HELPER_ERROR_KERNEL, "socket %s on '%s' port %u: %s", proto, dev,
                         (unsigned) port, strerror(-fd));

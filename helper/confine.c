@@ -320,6 +320,11 @@ ConfineVerdict confine_op(const HelperConfig *c, const HelperState *s, const cha
                 if (op->kind == NTK_OP_NETNS_DEL && !state_has_netns(s, op->netns.name))
                         return refuse(err, CONFINE_NOT_OURS, "namespace '%s' was not created by ntk-helper",
                                 op->netns.name);
+                /* a namespace kept alive by an open socket would keep its macvlans on a managed NIC */
+                if (op->kind == NTK_OP_NETNS_DEL && state_netns_has_links(s, op->netns.name))
+                        return refuse(err, CONFINE_INVALID,
+                                "namespace '%s' still holds pseudo-interfaces: delete them first (DeleteNamespace "
+                                "does)", op->netns.name);
                 return CONFINE_OK;
         case NTK_OP_LINK_ADD_MACVLAN:
         case NTK_OP_LINK_DEL:
@@ -381,8 +386,8 @@ ConfineVerdict confine_batch(const HelperConfig *c, const HelperState *s, const 
 
                 *ret_index = i;
                 if (strnlen(lines[i], NTK_OP_TEXT_MAX) >= NTK_OP_TEXT_MAX)
-                        return refuse(err, CONFINE_INVALID, "op %zu is longer than %d characters", i,
-                                NTK_OP_TEXT_MAX - 1);
+                        return refuse(err, CONFINE_INVALID, "op %zu is longer than %d characters: '%.60s…'", i,
+                                NTK_OP_TEXT_MAX - 1, lines[i]);
                 if (ntk_op_parse(lines[i], op_netns, &ops[i], &e) < 0)
                         return refuse(err, CONFINE_INVALID, "op %zu: %s", i, e.msg);
                 if (op_netns[0] != '\0')
@@ -391,9 +396,9 @@ ConfineVerdict confine_batch(const HelperConfig *c, const HelperState *s, const 
                                 op_netns);
                 v = confine_op(c, scratch, netns, &ops[i], &e);
                 if (v != CONFINE_OK)
-                        return refuse(err, v, "op %zu '%s': %s", i, lines[i], e.msg);
+                        return refuse(err, v, "op %zu: %s (in '%s')", i, e.msg, lines[i]);
                 if (state_record(scratch, netns, &ops[i]) < 0)
-                        return refuse(err, CONFINE_INVALID, "op %zu '%s': too many objects", i, lines[i]);
+                        return refuse(err, CONFINE_INVALID, "op %zu: too many objects (in '%s')", i, lines[i]);
         }
         *ret = TAKE_PTR(ops);
         return CONFINE_OK;

@@ -11,6 +11,27 @@
 #include "confine.h"
 #include "ledger.h"
 
+/* The same name checks as a live request: the names must survive the op grammar. */
+static bool netns_name_ok(const char *name)
+{
+        char line[NTK_OP_TEXT_MAX], ns[NTK_NAME_MAX];
+        NtkOp op;
+
+        snprintf(line, sizeof line, "ip netns add %s", name);
+        return ntk_op_parse(line, ns, &op, NULL) == 0 && streq(op.netns.name, name);
+}
+
+static bool link_ok(const HelperState *s, const StateLink *l)
+{
+        char line[NTK_OP_TEXT_MAX], ns[NTK_NAME_MAX];
+        NtkOp op;
+
+        snprintf(line, sizeof line, "ip link add dev %s link %s type macvlan", l->name, l->parent);
+        if (ntk_op_parse(line, ns, &op, NULL) < 0 || !streq(op.link.ifname, l->name))
+                return false;
+        return l->netns[0] == '\0' || state_has_netns(s, l->netns);
+}
+
 static bool copy_str(char *dst, size_t size, json_t *v)
 {
         const char *s = json_string_value(v);
@@ -39,10 +60,14 @@ int ledger_load(const char *path, HelperState *ret, NtkErr *err)
 
         a = json_object_get(root, "namespaces");
         json_array_foreach(a, i, v) {
-                if (s.n_netns == STATE_MAX_NETNS || !copy_str(s.netns[s.n_netns], NTK_NAME_MAX, v)) {
+                json_t *name = json_is_object(v) ? json_object_get(v, "name") : v;
+                if (s.n_netns == STATE_MAX_NETNS || !copy_str(s.netns[s.n_netns], NTK_NAME_MAX, name) ||
+                    !netns_name_ok(s.netns[s.n_netns])) {
                         r = ntk_err(err, -EBADMSG, "ledger %s: bad namespace entry %zu", path, i);
                         goto out;
                 }
+                s.netns_dev[s.n_netns] = (uint64_t) json_integer_value(json_object_get(v, "dev"));
+                s.netns_ino[s.n_netns] = (uint64_t) json_integer_value(json_object_get(v, "inode"));
                 s.n_netns++;
         }
         a = json_object_get(root, "links");
@@ -50,7 +75,7 @@ int ledger_load(const char *path, HelperState *ret, NtkErr *err)
                 StateLink *l = &s.links[s.n_links];
                 if (s.n_links == STATE_MAX_LINKS || !copy_str(l->name, sizeof l->name, json_object_get(v, "name")) ||
                     !copy_str(l->parent, sizeof l->parent, json_object_get(v, "parent")) ||
-                    !copy_str(l->netns, sizeof l->netns, json_object_get(v, "netns"))) {
+                    !copy_str(l->netns, sizeof l->netns, json_object_get(v, "netns")) || !link_ok(&s, l)) {
                         r = ntk_err(err, -EBADMSG, "ledger %s: bad link entry %zu", path, i);
                         goto out;
                 }
@@ -82,7 +107,8 @@ int ledger_save(const char *path, const HelperState *s)
         int r = 0;
 
         for (unsigned i = 0; i < s->n_netns; i++)
-                json_array_append_new(ns, json_string(s->netns[i]));
+                json_array_append_new(ns, json_pack("{s:s,s:I,s:I}", "name", s->netns[i], "dev",
+                                                  (json_int_t) s->netns_dev[i], "inode", (json_int_t) s->netns_ino[i]));
         for (unsigned i = 0; i < s->n_links; i++)
                 json_array_append_new(links, json_pack("{s:s,s:s,s:s}", "name", s->links[i].name, "parent",
                                                      s->links[i].parent, "netns", s->links[i].netns));

@@ -6,9 +6,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "bus.h"
+#include "netns.h"
 #include "ledger.h"
 #include "rttables.h"
+
+/* Restart is the moment of truth: forget namespaces of the ledger that are gone or were replaced by
+ * somebody else's (and the links recorded in them), so they can never be taken for ours. */
+static void reconcile(Helper *h)
+{
+        bool changed = false;
+
+        for (unsigned i = 0; i < h->state.n_netns;) {
+                NtkOp del = { .kind = NTK_OP_NETNS_DEL };
+                int fd = netns_open_ours(&h->state, h->state.netns[i]);
+
+                if (fd >= 0) {
+                        close(fd);
+                        i++;
+                        continue;
+                }
+                fprintf(stderr, "ntk-helper: namespace '%s' of the ledger is gone (%s): forgotten\n",
+                        h->state.netns[i], strerror(-fd));
+                snprintf(del.netns.name, sizeof del.netns.name, "%s", h->state.netns[i]);
+                (void) state_record(&h->state, "", &del);
+                changed = true;
+        }
+        if (changed && ledger_save(h->paths.ledger, &h->state) < 0)
+                fprintf(stderr, "ntk-helper: cannot rewrite %s\n", h->paths.ledger);
+}
 
 static void usage(FILE *f)
 {
@@ -62,6 +90,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "ntk-helper: %s\n", e.msg);
                 return 1;
         }
+
+        reconcile(&h);
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);

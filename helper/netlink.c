@@ -520,6 +520,9 @@ static int on_dump_route(struct nl_msg *msg, void *arg)
         rtm = nlmsg_data(hdr);
         if (rtm->rtm_family != AF_INET || (rtm->rtm_flags & RTM_F_CLONED) || route_table_of(hdr) != d->table)
                 return NL_OK;
+        /* only ours: a foreign table that happens to use one of our ids keeps its routes */
+        if (rtm->rtm_protocol != NTK_ROUTE_PROTOCOL)
+                return NL_OK;
 
         len = NLMSG_ALIGN(hdr->nlmsg_len);
         if (d->len + len > d->cap) {

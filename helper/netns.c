@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "netns.h"
@@ -54,9 +56,49 @@ int netns_open(const char *name)
                 r = path_of(name, path, sizeof path);
                 if (r < 0)
                         return r;
-                fd = open(path, O_RDONLY | O_CLOEXEC);
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         }
-        return fd < 0 ? -errno : fd;
+        if (fd < 0)
+                return -errno;
+        if (name[0] != '\0') {
+                struct statfs sf;
+                if (fstatfs(fd, &sf) < 0 || sf.f_type != NSFS_MAGIC) {
+                        close(fd);
+                        return -ENOTTY;
+                }
+        }
+        return fd;
+}
+
+int netns_identity(int fd, uint64_t *ret_dev, uint64_t *ret_ino)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        *ret_dev = (uint64_t) st.st_dev;
+        *ret_ino = (uint64_t) st.st_ino;
+        return 0;
+}
+
+int netns_open_ours(const HelperState *s, const char *name)
+{
+        int i = state_netns_index(s, name), fd;
+        uint64_t dev, ino;
+
+        if (name[0] == '\0')
+                return netns_open("");
+        if (i < 0)
+                return -EPERM;
+        fd = netns_open(name);
+        if (fd < 0)
+                return fd;
+        if (s->netns_ino[i] != 0 &&
+            (netns_identity(fd, &dev, &ino) < 0 || dev != s->netns_dev[i] || ino != s->netns_ino[i])) {
+                close(fd);
+                return -ESTALE;
+        }
+        return fd;
 }
 
 int netns_enter(int fd)
@@ -108,7 +150,7 @@ int netns_delete(const char *name)
         r = path_of(name, path, sizeof path);
         if (r < 0)
                 return r;
-        if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL)
+        if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL)
                 return -errno;
         if (unlink(path) < 0)
                 return -errno;

@@ -44,7 +44,7 @@ static int configure(int fd, const char *dev, HelperSocketKind kind, uint16_t po
         return 0;
 }
 
-int helper_socket_open(const char *netns, const char *dev, HelperSocketKind kind, uint16_t port)
+int helper_socket_open(const HelperState *s, const char *netns, const char *dev, HelperSocketKind kind, uint16_t port)
 {
         int home = -1, target = -1, fd, r;
 
@@ -52,7 +52,7 @@ int helper_socket_open(const char *netns, const char *dev, HelperSocketKind kind
                 home = netns_open("");
                 if (home < 0)
                         return home;
-                target = netns_open(netns);
+                target = netns_open_ours(s, netns);
                 if (target < 0) {
                         close(home);
                         return target;

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "state.h"
+
 typedef enum HelperSocketKind {
         HELPER_SOCKET_UDP,         /* bound to dev and port, broadcast allowed */
         HELPER_SOCKET_TCP_LISTEN,  /* bound to dev and port, listening */
@@ -12,5 +14,6 @@ typedef enum HelperSocketKind {
 
 int helper_socket_kind_from_string(const char *s, HelperSocketKind *ret);
 
-/* Opens the socket in namespace netns ("" = the caller's own) and returns its fd (O_CLOEXEC) or -errno. */
-int helper_socket_open(const char *netns, const char *dev, HelperSocketKind kind, uint16_t port);
+/* Opens the socket in namespace netns ("" = the caller's own; otherwise one of s, checked by identity) and
+ * returns its fd (O_CLOEXEC) or -errno. */
+int helper_socket_open(const HelperState *s, const char *netns, const char *dev, HelperSocketKind kind, uint16_t port);

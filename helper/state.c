@@ -5,10 +5,23 @@
 
 #include "state.h"
 
-bool state_has_netns(const HelperState *s, const char *name)
+int state_netns_index(const HelperState *s, const char *name)
 {
         for (unsigned i = 0; i < s->n_netns; i++)
                 if (streq(s->netns[i], name))
+                        return (int) i;
+        return -1;
+}
+
+bool state_has_netns(const HelperState *s, const char *name)
+{
+        return state_netns_index(s, name) >= 0;
+}
+
+bool state_netns_has_links(const HelperState *s, const char *netns)
+{
+        for (unsigned i = 0; i < s->n_links; i++)
+                if (streq(s->links[i].netns, netns))
                         return true;
         return false;
 }
@@ -59,14 +72,19 @@ int state_record(HelperState *s, const char *netns, const NtkOp *op)
                         return 0;
                 if (s->n_netns == STATE_MAX_NETNS)
                         return -ENOSPC;
+                s->netns_dev[s->n_netns] = s->netns_ino[s->n_netns] = 0;
                 snprintf(s->netns[s->n_netns++], NTK_NAME_MAX, "%s", op->netns.name);
                 return 0;
 
         case NTK_OP_NETNS_DEL: {
                 unsigned w = 0;
                 for (unsigned i = 0; i < s->n_netns; i++)
-                        if (!streq(s->netns[i], op->netns.name))
-                                memcpy(s->netns[w++], s->netns[i], NTK_NAME_MAX);
+                        if (!streq(s->netns[i], op->netns.name)) {
+                                memcpy(s->netns[w], s->netns[i], NTK_NAME_MAX);
+                                s->netns_dev[w] = s->netns_dev[i];
+                                s->netns_ino[w] = s->netns_ino[i];
+                                w++;
+                        }
                 s->n_netns = w;
                 /* the kernel destroys the macvlans of a namespace that goes away */
                 drop_links_where(s, op->netns.name, NULL);

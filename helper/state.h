@@ -28,6 +28,8 @@ typedef struct StateTable {
 
 typedef struct HelperState {
         char netns[STATE_MAX_NETNS][NTK_NAME_MAX];
+        uint64_t netns_dev[STATE_MAX_NETNS]; /* identity of the namespace (nsfs st_dev, st_ino) recorded */
+        uint64_t netns_ino[STATE_MAX_NETNS]; /* at creation; 0 = not known yet */
         unsigned n_netns;
         StateLink links[STATE_MAX_LINKS];
         unsigned n_links;
@@ -36,6 +38,10 @@ typedef struct HelperState {
 } HelperState;
 
 bool state_has_netns(const HelperState *s, const char *name);
+/* Index of namespace name, or -1. */
+int state_netns_index(const HelperState *s, const char *name);
+/* True while some recorded pseudo-interface lives in netns. */
+bool state_netns_has_links(const HelperState *s, const char *netns);
 /* The link called name that is in netns, or NULL. */
 const StateLink *state_find_link(const HelperState *s, const char *netns, const char *name);
 const StateTable *state_find_table(const HelperState *s, const char *name);

@@ -7,7 +7,7 @@
 #include "util.h"
 
 typedef struct NtkErr {
-        char msg[256];
+        char msg[512];
 } NtkErr;
 
 /* Formats the message into *e (when e is not NULL) and returns r, which must be a negative errno:

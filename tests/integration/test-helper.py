@@ -218,6 +218,69 @@ def kernel_error_reported_per_op():
     assert "10.0.0.24/29" in dsts and "10.0.0.32/29" in dsts, dsts
 
 
+# ---------------------------------------------------------------- regressions of the security review
+
+def failed_structural_op_cancels_the_rest():
+    """A link add that fails (the name is a host interface) must not make that interface ours for the ops
+    after it in the same batch (they were confined assuming the add would succeed)."""
+    sh("ip link add hostx type veth peer name hostxp")
+    mac = ipj("link", "show", "hostx")[0]["address"]
+    before = kernel_snapshot()
+    r = apply("", ["ip link add dev hostx link eth1 type macvlan", "ip link set dev hostx address 02:11:22:33:44:55",
+                   "ip address add 169.254.7.7 dev hostx", "ip link delete hostx type macvlan"], check=False)
+    eq(r["results"], [-17, -125, -125, -125], "results (EEXIST, then ECANCELED)")
+    eq(ipj("link", "show", "hostx")[0]["address"], mac, "host interface's MAC")
+    same_kernel(before, kernel_snapshot(), "kernel state")
+    assert "hostx" not in json.dumps(call("State", "s", "*")["data"]), "hostx entered the ledger"
+    r = call("CreatePseudoInterface", "ssss", "eth1", "hostx", "02:AA:BB:CC:DD:EE", "", check=False)
+    assert "error" in r, r
+    eq(ipj("link", "show", "hostx")[0]["address"], mac, "host interface's MAC after CreatePseudoInterface")
+    sh("ip link del hostx")
+
+
+def replaced_namespace_is_not_ours():
+    call("CreateNamespace", "s", "ntkd0")
+    sh("ip netns del ntkd0; ip netns add ntkd0")  # somebody else's namespace under our name
+    r = apply("ntkd0", ["sysctl net.ipv4.ip_forward=1"], check=False)
+    assert "error" in r and "Stale" in r["error"], r
+    eq(run("ip", "netns", "exec", "ntkd0", "sysctl", "-n", "net.ipv4.ip_forward").stdout.strip(), "0",
+       "the impostor's sysctl")
+    call("DeleteNamespace", "s", "ntkd0")  # forgets ours, leaves theirs
+    assert "ntkd0" in run("ip", "netns", "list").stdout, "the impostor namespace was deleted"
+    assert "ntkd0" not in call("ListNamespaces")["data"][0]
+    sh("ip netns del ntkd0")
+
+
+def symlinked_namespace_is_refused():
+    call("CreateNamespace", "s", "ntkd1")
+    sh("umount /run/netns/ntkd1; rm /run/netns/ntkd1; ln -s /run/netns/foreign /run/netns/ntkd1")
+    r = apply("ntkd1", ["sysctl net.ipv4.ip_forward=1"], check=False)
+    assert "error" in r, r
+    eq(run("ip", "netns", "exec", "foreign", "sysctl", "-n", "net.ipv4.ip_forward").stdout.strip(), "0",
+       "the foreign namespace's sysctl")
+    call("DeleteNamespace", "s", "ntkd1")
+    eq(run("ip", "netns", "exec", "foreign", "true", check=False).returncode, 0, "foreign still usable")
+    sh("rm -f /run/netns/ntkd1")
+
+
+def link_gone_by_hand_does_not_block_deletion():
+    call("CreateNamespace", "s", "ntkd2")
+    call("CreatePseudoInterface", "ssss", "eth1", "ntkd2_eth1", "", "ntkd2")
+    sh("ip netns exec ntkd2 ip link del ntkd2_eth1")
+    call("DeleteNamespace", "s", "ntkd2")
+    assert "ntkd2" not in json.dumps(call("State", "s", "*")["data"]), "stale entries left"
+
+
+def unwritable_drop_in_fails_the_call():
+    sh("mv /etc/iproute2/rt_tables.d /etc/iproute2/rt_tables.d.saved; touch /etc/iproute2/rt_tables.d")
+    try:
+        r = apply("", ['(echo; echo "249 ntk_from_00:16:3E:00:00:09 # xxx_table_ntk_from_00:16:3E:00:00:09_xxx")'
+                       ' | tee -a /etc/iproute2/rt_tables >/dev/null'], check=False)
+        assert "rt_tables.d" in r.get("message", ""), r
+    finally:
+        sh("rm -f /etc/iproute2/rt_tables.d; mv /etc/iproute2/rt_tables.d.saved /etc/iproute2/rt_tables.d")
+
+
 # ---------------------------------------------------------------- callers
 
 def callers_are_checked():
@@ -273,6 +336,12 @@ def main():
             tap.case("refused typed calls leave the kernel unchanged", typed_method_refusals)
             tap.case("an oversized batch is refused and changes nothing", oversized_batch_refused)
             tap.case("a kernel error is reported for its op only", kernel_error_reported_per_op)
+            tap.case("a failed structural op cancels the rest of its batch", failed_structural_op_cancels_the_rest)
+            tap.case("a namespace replaced under our name is not ours", replaced_namespace_is_not_ours)
+            tap.case("a symlink in /run/netns is not followed", symlinked_namespace_is_refused)
+            tap.case("a link deleted by hand does not block DeleteNamespace",
+                     link_gone_by_hand_does_not_block_deletion)
+            tap.case("a drop-in that cannot be written fails the call", unwritable_drop_in_fails_the_call)
             tap.case("nobody is refused by the bus, ntkd is allowed by polkit", callers_are_checked)
             tap.case("helper killed and restarted: ledger intact, deletion works", ledger_survives_restart,
                      helper)
