@@ -106,6 +106,18 @@ inside_polkit() {
 	[ "$failed" = 0 ]
 }
 
+inside_link() { # $1 = the expected MAC of eth1
+	check "inside: eth1 is a veth, up, with carrier and MAC $1" sh -c \
+		"ip -d link show dev eth1 | grep -q 'veth' && [ \$(cat /sys/class/net/eth1/carrier) = 1 ] &&
+		 [ \$(cat /sys/class/net/eth1/address) = $1 ] && ip link show dev eth1 | grep -q '[<,]UP[,>]'"
+	check "inside: eth2 (peer name chosen: ntkst-p2) is up" sh -c 'ip link show dev eth2 | grep -q "[<,]UP[,>]"'
+	check "inside: NTK_SYSRIG_LINKS names both links ($NTK_SYSRIG_LINKS)" \
+		bash -c '[[ "$NTK_SYSRIG_LINKS" =~ ^eth1@ntkv[0-9a-f]{8}\ eth2@ntkst-p2$ ]]'
+	check "inside: only lo, eth1, eth2 in the netns" [ "$(ls /sys/class/net | tr '\n' ' ')" = "eth1 eth2 lo " ]
+	check "inside: no fd on the segment netns is left open" sh -c '! ls -l /proc/$$/fd /proc/1/fd | grep -q "net:\["'
+	[ "$failed" = 0 ]
+}
+
 if [ "${1:-}" = --inside ]; then # we are the command run by the rig
 	what=$2; shift 2
 	"inside_$what" "$@"
@@ -176,10 +188,11 @@ run_inside polkit
 
 # A rig's pid namespace is identified by its inode; we hold it open on fd 5 while checking, otherwise
 # the kernel may give the same inode to the next rig's namespace (e.g. a concurrent run's).
+rig_extra=() # more rig options for rig_start
 rig_start() { # rig_start CMD...: start a rig in the background; sets rig_pid, ns
 	rm -f "$tmp/pf"
 	# env --default-signal: a background job of a script would start with SIGINT ignored
-	env --default-signal=INT "$rig" "${rig_opts[@]}" --pidfile "$tmp/pf" -- "$@" &
+	env --default-signal=INT "$rig" "${rig_opts[@]}" "${rig_extra[@]+"${rig_extra[@]}"}" --pidfile "$tmp/pf" -- "$@" &
 	rig_pid=$! # (the rig itself: started directly, not through a function run in the background)
 	for _ in $(seq 100); do [ -s "$tmp/pf" ] && break; sleep 0.05; done
 	exec 5</proc/"$(cat "$tmp/pf")"/ns/pid && ns=$(readlink /proc/self/fd/5) || ns=
@@ -217,6 +230,52 @@ for sig in TERM:143 INT:130; do
 	exec 5<&-
 done
 check "host: /etc/iproute2 still unchanged" [ "$(sum_iproute2)" = "$before" ]
+
+echo "# 6. --link: eth1 a veth end on a bridge of a segment netns (a throw-away 'unshare --net' here)"
+# the segment: lives until its stdin (a fifo we hold open on fd 6) reaches EOF
+mkfifo "$tmp/seg-fifo"
+unshare --net -- sh -c 'ip link add name br0 type bridge && ip link set dev br0 up && echo ready && read _' \
+	<"$tmp/seg-fifo" >"$tmp/seg-out" 2>&1 &
+seg=$!
+exec 6>"$tmp/seg-fifo"
+for _ in $(seq 100); do grep -q ready "$tmp/seg-out" && break; sleep 0.05; done
+in_seg() { nsenter -t "$seg" -n -- "$@"; }
+host_links=$(ip -o link show | awk -F': ' '{print $2}' | sort | tr '\n' ' ')
+check "segment up with bridge br0 in its own netns" \
+	sh -c "grep -q ready '$tmp/seg-out' && [ \"\$(readlink /proc/$seg/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
+mac=02:00:5e:00:53:01
+rig_extra=(--link "$seg:br0:eth1:$mac" --link "/proc/$seg/ns/net:br0:eth2@ntkst-p2")
+rig_start sh -c "$0 --inside link $mac && touch $tmp/linked && while [ ! -e $tmp/go2 ]; do sleep 0.05; done"
+rig_extra=()
+for _ in $(seq 100); do [ -e "$tmp/linked" ] || ! kill -0 "$rig_pid" 2>/dev/null && break; sleep 0.05; done
+check "inside checks passed (the lines above, counted here as one)" [ -e "$tmp/linked" ]
+ports=$(in_seg ip -o link show master br0 | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | sort | tr '\n' ' ')
+ports_ok() { [[ $ports =~ ^ntkst-p2\ ntkv[0-9a-f]{8}\ $ ]]; }
+check "segment: the peers are the ports of br0 ($ports)" ports_ok
+check "host: no new interface in the caller's netns" \
+	[ "$(ip -o link show | awk -F': ' '{print $2}' | sort | tr '\n' ' ')" = "$host_links" ]
+touch "$tmp/go2"
+wait "$rig_pid"
+rc=$?
+check "rig exit status 0 (got $rc)" [ "$rc" = 0 ]
+for _ in $(seq 100); do [ -z "$(in_seg ip -o link show master br0)" ] && break; sleep 0.05; done
+check "segment: the ports went with the rig's netns" [ -z "$(in_seg ip -o link show master br0)" ]
+check "no process of the rig left" [ "$(in_rig_pidns_count "$ns")" = 0 ]
+exec 5<&-
+"$rig" --no-polkit --log "$tmp/daemons.log" --link "$seg:nosuchbr:eth1" -- true 2>"$tmp/err"
+rc=$?
+check "--link to a missing bridge: exit 125 ($rc), said so, no port left in the segment" sh -c \
+	"[ $rc = 125 ] && grep -q 'bridge nosuchbr' '$tmp/err' && sleep 0.5 && [ -z \"\$(nsenter -t $seg -n ip -o link show | grep -v ': \(lo\|br0\):')\" ]"
+"$rig" --no-polkit --link "/proc/$$/fd/0:br0:eth1" -- true 2>"$tmp/err"
+rc=$?
+check "--link to a file that is no netns: exit 125 ($rc)" sh -c "[ $rc = 125 ] && grep -q 'not a network namespace' '$tmp/err'"
+"$rig" --no-polkit --link "$seg:br0:eth1:02:00:zz:00:00:01" -- true 2>"$tmp/err"
+rc=$?
+check "--link with a bad MAC: exit 125 ($rc)" [ "$rc" = 125 ]
+exec 6>&- # EOF: the segment goes
+wait "$seg"
+check "host: no new interface in the caller's netns, at the end either" \
+	[ "$(ip -o link show | awk -F': ' '{print $2}' | sort | tr '\n' ' ')" = "$host_links" ]
 
 [ "$failed" = 0 ] || { echo "# daemons' log:"; sed 's/^/#   /' "$tmp/daemons.log"; }
 echo "$pass passed, $failed failed"
