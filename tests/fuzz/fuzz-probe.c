@@ -1,0 +1,10 @@
+/* fuzz-probe.c — configure-time probe: does clang build a libFuzzer+ASan+UBSan binary here? */
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        return 0;
+}
