@@ -12,13 +12,19 @@ static const struct {
 } verbs[] = {
         { "calc", verb_calc, "TOPOLOGY ADDRESS [--subnet-level N] [--serve-anonymous] [--no-anonymize] [--json]\n"
                              "                  offline: own IPs, destination CIDRs, SNAT and NETMAP of an address" },
+        { "interfaces", verb_interfaces, "[--json]  managed interfaces: dev, MAC, link-local" },
+        { "arcs", verb_arcs, "[--json]  arcs to neighbours: peer, cost, accepted" },
+        { "arc", verb_arc, "accept DEV PEER_MAC | cost DEV PEER_MAC COST_US | remove DEV PEER_MAC" },
+        { "identities", verb_identities, "[--json]  identities: id, namespace, interfaces" },
+        { "identity-arcs", verb_identity_arcs, "[--json]  identity arcs: identity, peer identity, MAC, link-local" },
+        { "identity", verb_identity, "prepare|add MIGRATION_ID OLD_ID | remove ID" },
 };
 
 static void usage(FILE *f)
 {
         fprintf(f, "Usage: ntkctl VERB [ARGS…]\n\nVerbs:\n");
         for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-                fprintf(f, "  %-6s %s\n", verbs[i].name, verbs[i].summary);
+                fprintf(f, "  %-13s %s\n", verbs[i].name, verbs[i].summary);
         fprintf(f, "\nExit status: 0 ok, 1 failure, 2 usage or bad input.\n");
 }
 

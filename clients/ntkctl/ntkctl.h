@@ -2,6 +2,8 @@
  * Must not: hold state; each verb parses its own arguments. */
 #pragma once
 
+#include "util.h"
+
 enum {
         NTKCTL_EXIT_OK = 0,
         NTKCTL_EXIT_FAILURE = 1,
@@ -10,3 +12,9 @@ enum {
 
 /* argv[0] is the verb name. Returns an exit code. */
 int verb_calc(int argc, char **argv);
+int verb_interfaces(int argc, char **argv);
+int verb_arcs(int argc, char **argv);
+int verb_arc(int argc, char **argv);
+int verb_identities(int argc, char **argv);
+int verb_identity_arcs(int argc, char **argv);
+int verb_identity(int argc, char **argv);

@@ -1,0 +1,239 @@
+/* nic-io.c — UDP on each managed NIC: neighbourhood broadcasts in and out, cost probes and their echoes.
+ * Must not: decide anything about arcs (neighbour.c does) or block; every datagram is decoded by wire.c. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "helper-proxy.h"
+#include "ntkd.h"
+
+typedef struct Probe {
+        bool used;
+        uint32_t seq;
+        uint64_t arc_id;
+        sd_event_source *timer;
+} Probe;
+
+static Probe probes[NTKD_MAX_PROBES];
+
+Nic *ntkd_find_nic(Ntkd *d, const char *dev)
+{
+        for (unsigned i = 0; i < d->n_nics; i++)
+                if (streq(d->nics[i].dev, dev))
+                        return &d->nics[i];
+        return NULL;
+}
+
+static void count_drop(Ntkd *d, int r)
+{
+        static const char *const buckets[] = { "oversized", "malformed", "version", "too-long-list", "invalid-field",
+                "memory-budget", "out-of-memory", "no-space" };
+        const char *name = wire_drop_reason(r);
+        size_t i;
+
+        for (i = 0; i < ELEMENTSOF(buckets); i++)
+                if (streq(name, buckets[i]))
+                        break;
+        d->counters.rx_dropped[i]++; /* the last bucket is "other" */
+}
+
+static void mac_copy(uint8_t dst[6], const ProtobufCBinaryData *b)
+{
+        memcpy(dst, b->data, 6); /* wire.c guarantees exactly 6 bytes */
+}
+
+static int send_env(const Nic *nic, const WireEnvelope *env, uint32_t dst, uint16_t port)
+{
+        uint8_t buf[WIRE_UDP_MAX_SIZE];
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(dst) };
+        size_t len;
+        int r = wire_encode(env, WIRE_UDP, buf, sizeof buf, &len);
+
+        if (r < 0)
+                return r;
+        return sendto(nic->udp_fd, buf, len, 0, (struct sockaddr *) &sa, sizeof sa) < 0 ? -errno : 0;
+}
+
+int nic_io_broadcast(Ntkd *d, const Nic *nic, const WireEnvelope *env)
+{
+        return send_env(nic, env, 0xffffffffu, d->cfg.port);
+}
+
+static void probe_release(Probe *p)
+{
+        p->timer = sd_event_source_disable_unref(p->timer);
+        p->used = false;
+}
+
+static int on_probe_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Ntkd *d = userdata;
+        Probe *p = NULL;
+
+        for (size_t i = 0; i < NTKD_MAX_PROBES; i++)
+                if (probes[i].used && probes[i].timer == s)
+                        p = &probes[i];
+        if (!p)
+                return 0;
+        uint64_t arc_id = p->arc_id;
+        probe_release(p);
+        (void) ntk_nb_rtt_measured(d->nb, arc_id, -1, ntkd_now_ms(), &d->actions);
+        nb_drive(d);
+        return 0;
+}
+
+int nic_io_probe(Ntkd *d, uint64_t arc_id, const char *dev, uint32_t peer_ll)
+{
+        WireEnvelope env;
+        Ntkwire__CostProbe probe = NTKWIRE__COST_PROBE__INIT;
+        Nic *nic = ntkd_find_nic(d, dev);
+        Probe *p = NULL;
+        int r;
+
+        for (size_t i = 0; i < NTKD_MAX_PROBES && !p; i++)
+                if (!probes[i].used)
+                        p = &probes[i];
+        if (!nic || !p)
+                return -ENOBUFS;
+
+        ntkd_envelope_init(d, &env);
+        probe.has_seq = probe.has_sent_ns = true;
+        probe.seq = ++d->next_probe_seq;
+        probe.sent_ns = ntkd_now_ns();
+        env.body_case = NTKWIRE__ENVELOPE__BODY_COST_PROBE;
+        env.cost_probe = &probe;
+        r = send_env(nic, &env, peer_ll, d->cfg.port);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time_relative(d->event, &p->timer, CLOCK_MONOTONIC, NTKD_PROBE_TIMEOUT_USEC, 0,
+                on_probe_timeout, d);
+        if (r < 0)
+                return r;
+        p->used = true;
+        p->seq = probe.seq;
+        p->arc_id = arc_id;
+        return 0;
+}
+
+static void on_cost_echo(Ntkd *d, const Ntkwire__CostEcho *e)
+{
+        for (size_t i = 0; i < NTKD_MAX_PROBES; i++) {
+                Probe *p = &probes[i];
+                uint64_t now = ntkd_now_ns(), arc_id;
+
+                if (!p->used || p->seq != e->seq || e->sent_ns > now)
+                        continue;
+                arc_id = p->arc_id;
+                probe_release(p);
+                (void) ntk_nb_rtt_measured(d->nb, arc_id, (int64_t) ((now - e->sent_ns) / 1000), ntkd_now_ms(),
+                        &d->actions);
+                nb_drive(d);
+                return;
+        }
+}
+
+static void on_broadcast(Ntkd *d, Nic *nic, const WireEnvelope *env)
+{
+        NtkNbMsg msg = {};
+
+        switch (env->body_case) {
+        case NTKWIRE__ENVELOPE__BODY_HERE_I_AM:
+                msg.type = NTK_NB_MSG_HERE_I_AM;
+                msg.my_id = env->here_i_am->node_id;
+                mac_copy(msg.my_mac, &env->here_i_am->mac);
+                msg.my_ll = env->here_i_am->nic_addr;
+                break;
+        case NTKWIRE__ENVELOPE__BODY_REQUEST_ARC:
+        case NTKWIRE__ENVELOPE__BODY_REMOVE_ARC: {
+                const Ntkwire__ArcEnds *a = env->body_case == NTKWIRE__ENVELOPE__BODY_REQUEST_ARC ? env->request_arc
+                                                                                                  : env->remove_arc;
+                msg.type = env->body_case == NTKWIRE__ENVELOPE__BODY_REQUEST_ARC ? NTK_NB_MSG_REQUEST_ARC
+                                                                                : NTK_NB_MSG_REMOVE_ARC;
+                msg.your_id = a->your_id;
+                mac_copy(msg.your_mac, &a->your_mac);
+                msg.your_ll = a->your_addr;
+                msg.my_id = a->my_id;
+                mac_copy(msg.my_mac, &a->my_mac);
+                msg.my_ll = a->my_addr;
+                break;
+        }
+        default:
+                return;
+        }
+        (void) ntk_nb_recv_broadcast(d->nb, nic->dev, &msg, ntkd_now_ms(), &d->actions);
+        nb_drive(d);
+}
+
+static int on_udp(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        Nic *nic = userdata;
+        Ntkd *d = nic->d;
+        uint8_t buf[WIRE_UDP_MAX_SIZE + 1];
+        struct sockaddr_in from;
+        socklen_t fl = sizeof from;
+        ssize_t n;
+
+        n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *) &from, &fl);
+        if (n < 0)
+                return 0;
+        {
+                _cleanup_wire_message_ WireMessage *m = NULL;
+                int r = wire_decode(buf, (size_t) n, WIRE_UDP, &m);
+
+                if (r < 0) {
+                        count_drop(d, r);
+                        return 0;
+                }
+                d->counters.rx_ok++;
+                if (m->env->body_case == NTKWIRE__ENVELOPE__BODY_COST_PROBE) {
+                        WireEnvelope echo_env;
+                        Ntkwire__CostEcho echo = NTKWIRE__COST_ECHO__INIT;
+
+                        ntkd_envelope_init(d, &echo_env);
+                        echo.has_seq = echo.has_sent_ns = true;
+                        echo.seq = m->env->cost_probe->seq;
+                        echo.sent_ns = m->env->cost_probe->sent_ns;
+                        echo_env.body_case = NTKWIRE__ENVELOPE__BODY_COST_ECHO;
+                        echo_env.cost_echo = &echo;
+                        (void) send_env(nic, &echo_env, ntohl(from.sin_addr.s_addr), ntohs(from.sin_port));
+                } else if (m->env->body_case == NTKWIRE__ENVELOPE__BODY_COST_ECHO)
+                        on_cost_echo(d, m->env->cost_echo);
+                else
+                        on_broadcast(d, nic, m->env);
+        }
+        return 0;
+}
+
+int nic_io_start(Ntkd *d, Nic *nic)
+{
+        _cleanup_free_ char *msg = NULL;
+        int fd, r;
+
+        fd = helper_open_socket(d->bus, "", nic->dev, "udp", d->cfg.port, &msg);
+        if (fd < 0) {
+                fprintf(stderr, "ntkd: no UDP socket on %s: %s\n", nic->dev, msg ? msg : strerror(-fd));
+                return fd;
+        }
+        nic->d = d;
+        nic->udp_fd = fd;
+        r = sd_event_add_io(d->event, &nic->udp_src, fd, EPOLLIN, on_udp, nic);
+        if (r < 0) {
+                close(fd);
+                nic->udp_fd = -1;
+        }
+        return r;
+}
+
+void nic_io_stop(Nic *nic)
+{
+        nic->udp_src = sd_event_source_disable_unref(nic->udp_src);
+        if (nic->udp_fd >= 0)
+                close(nic->udp_fd);
+        nic->udp_fd = -1;
+}

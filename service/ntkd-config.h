@@ -1,0 +1,23 @@
+/* ntkd-config.h — ntkd's configuration: managed interfaces and the port neighbours talk on.
+ * Must not: read anything but the one file it is given. */
+#pragma once
+
+#include <stdint.h>
+
+#include "error.h"
+#include "kops.h"
+
+#define NTKD_CONFIG_PATH "/etc/ntk/ntkd.conf"
+#define NTKD_MAX_NICS 16
+#define NTKD_DEFAULT_PORT 60269 /* WIRE_PORT */
+
+typedef struct NtkdConfig {
+        char nics[NTKD_MAX_NICS][NTK_IFNAME_MAX];
+        unsigned n_nics;
+        uint16_t port;
+        uint64_t seed; /* 0 = from the clock at start (tests pin it) */
+} NtkdConfig;
+
+/*   ManagedInterfaces=eth1 eth2     Port=269     Seed=1234 */
+int ntkd_config_parse(const char *text, NtkdConfig *ret, NtkErr *err);
+int ntkd_config_load(const char *path, NtkdConfig *ret, NtkErr *err);
