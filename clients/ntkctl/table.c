@@ -53,10 +53,10 @@ void table_print(json_t *rows, const TableColumn *cols, size_t n_cols)
                 }
         }
         for (size_t c = 0; c < n_cols && c < 16; c++)
-                printf("%-*s%s", (int) width[c], cols[c].header, c + 1 < n_cols ? "  " : "\n");
+                printf("%-*s%s", c + 1 < n_cols ? (int) width[c] : 0, cols[c].header, c + 1 < n_cols ? "  " : "\n");
         for (size_t i = 0; i < n; i++) {
                 for (size_t c = 0; c < n_cols && c < 16; c++) {
-                        printf("%-*s%s", (int) width[c], cells[i][c], c + 1 < n_cols ? "  " : "\n");
+                        printf("%-*s%s", c + 1 < n_cols ? (int) width[c] : 0, cells[i][c], c + 1 < n_cols ? "  " : "\n");
                         free(cells[i][c]);
                 }
                 free(cells[i]);

@@ -4,8 +4,6 @@
 # Must not: send traffic anywhere but inside the lab's namespaces (root; skips otherwise).
 import json
 import os
-import socket
-import struct
 import sys
 import time
 
@@ -15,8 +13,6 @@ sys.path.insert(0, os.path.join(HERE, "lab"))
 from lab import Lab  # noqa: E402
 from ntktest import BUILD, SHARED, Tap, eq  # noqa: E402
 
-HELPER = os.path.join(BUILD, "helper/ntk-helper")
-NTKD = os.path.join(BUILD, "service/ntkd")
 NTKCTL = os.path.join(BUILD, "clients/ntkctl/ntkctl")
 KDUMP = os.path.join(SHARED, "conformance", "kdump")
 PORT = 60269
@@ -39,17 +35,7 @@ class Mesh:
         self.lab = lab
 
     def start(self, i):
-        self.lab.sh(i, "mkdir -p /run/ntk-sysrig && chmod 755 /run/ntk-sysrig && "
-                       "printf 'ManagedInterfaces=eth1\\nPorts=%d\\n' > /run/ntk-sysrig/helper.conf && "
-                       "printf 'ManagedInterfaces=eth1\\nPort=%d\\nSeed=%d\\n' > /run/ntk-sysrig/ntkd.conf"
-                    % (PORT, PORT, 1000 + i))
-        self.lab.sh(i, f"nohup {HELPER} --config /run/ntk-sysrig/helper.conf >>/run/ntk-sysrig/helper.log 2>&1 &")
-        wait_for("the helper", lambda: self.lab.sh(i, "busctl --system status org.netsukuku.Helper1 >/dev/null",
-                                                   check=False).returncode == 0)
-        self.lab.sh(i, f"nohup setpriv --reuid=ntkd --regid=ntkd --clear-groups {NTKD} "
-                       f"--config /run/ntk-sysrig/ntkd.conf >>/run/ntk-sysrig/ntkd.log 2>&1 &")
-        wait_for("ntkd", lambda: self.lab.sh(i, "busctl --system status org.netsukuku.Ntkd1 >/dev/null",
-                                             check=False).returncode == 0)
+        self.lab.start_ntk(i, BUILD, port=PORT)
 
     def stop_ntkd(self, i):
         self.lab.sh(i, "pkill -TERM -x ntkd; for n in $(seq 50); do pgrep -x ntkd >/dev/null || exit 0; "

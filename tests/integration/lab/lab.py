@@ -182,7 +182,11 @@ def enter_argv(system, cmd, user=None, cwd=None):
     argv = ["nsenter", "-t", str(system["init_pid"]), "-m", "-n", "-p", f"--wd={cwd or system['workdir']}", "--",
             "setpriv", "--pdeathsig", "KILL"]
     if user is not None:
-        argv += [f"--reuid={user}", f"--regid={user}", "--clear-groups"]
+        try:  # the user's own group (nobody's is nogroup); users only inside the rig (ntkd) have a same-name group
+            group = str(pwd.getpwnam(user).pw_gid)
+        except KeyError:
+            group = user
+        argv += [f"--reuid={user}", f"--regid={group}", "--clear-groups"]
     return argv + ["--", "env"] + [f"{k}={v}" for k, v in system["env"].items()] + list(cmd)
 
 
@@ -502,6 +506,30 @@ class Lab:
 
     def sh(self, i, script, **kw):
         return self.run(i, ["sh", "-ec", script], **kw)
+
+    def start_ntk(self, i, build, port=60269, seed=None, timeout=20.0):
+        """Start ntk-helper (root) and ntkd (user ntkd) of the build tree `build` in system i, managing eth1;
+        logs in /run/ntk-sysrig/{helper,ntkd}.log of the system. Returns when both own their bus names."""
+        helper = os.path.join(build, "helper", "ntk-helper")
+        ntkd = os.path.join(build, "service", "ntkd")
+        seed = seed if seed is not None else 1000 + i
+        self.sh(i, "mkdir -p /run/ntk-sysrig && chmod 755 /run/ntk-sysrig && "
+                   f"printf 'ManagedInterfaces=eth1\\nPorts={port}\\n' > /run/ntk-sysrig/helper.conf && "
+                   f"printf 'ManagedInterfaces=eth1\\nPort={port}\\nSeed={seed}\\n' > /run/ntk-sysrig/ntkd.conf")
+        self.sh(i, f"nohup {helper} --config /run/ntk-sysrig/helper.conf >>/run/ntk-sysrig/helper.log 2>&1 &")
+        self._wait_bus(i, "org.netsukuku.Helper1", timeout)
+        self.sh(i, f"nohup setpriv --reuid=ntkd --regid=ntkd --clear-groups {ntkd} "
+                   "--config /run/ntk-sysrig/ntkd.conf >>/run/ntk-sysrig/ntkd.log 2>&1 &")
+        self._wait_bus(i, "org.netsukuku.Ntkd1", timeout)
+
+    def _wait_bus(self, i, name, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.run(i, ["busctl", "--system", "status", name], check=False).returncode == 0:
+                return
+            time.sleep(0.1)
+        log = self.sh(i, "tail -20 /run/ntk-sysrig/*.log", check=False).stdout
+        raise LabError(f"{self[i].name}: {name} did not appear on the bus within {timeout} s:\n{log}")
 
     def popen(self, i, cmd, user=None, cwd=None, **kw):
         """Start cmd in the background inside system i (Popen; killed at the latest when the system stops)."""
