@@ -1,12 +1,10 @@
 /* main.c — ntkd: configuration, start-up of the managed interfaces (through the helper), the modules, the
  * bus name, the sd-event loop, and a clean withdrawal on SIGTERM. Must not: hold any privilege. */
 #include <errno.h>
-#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -14,6 +12,7 @@
 #include <unistd.h>
 
 #include "helper-proxy.h"
+#include "linkinfo.h"
 #include "ntkd.h"
 
 uint64_t ntkd_now_ns(void)
@@ -26,22 +25,6 @@ uint64_t ntkd_now_ns(void)
 uint64_t ntkd_now_ms(void)
 {
         return ntkd_now_ns() / 1000000ULL;
-}
-
-static int read_mac(const char *dev, uint8_t ret[6])
-{
-        struct ifreq ifr = {};
-        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
-
-        if (fd < 0)
-                return -errno;
-        snprintf(ifr.ifr_name, IFNAMSIZ, "%s", dev);
-        if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-                r = -errno;
-        else
-                memcpy(ret, ifr.ifr_hwaddr.sa_data, 6);
-        close(fd);
-        return r;
 }
 
 /* kernel-rules E1/E2 (identities.md §2.8): once per system, then per managed NIC. */
@@ -79,7 +62,7 @@ static int start_nics(Ntkd *d)
 
                 *nic = (Nic){ .d = d, .udp_fd = -1, .tcp_fd = -1 };
                 memcpy(nic->dev, d->cfg.nics[i], sizeof nic->dev); /* both NTK_IFNAME_MAX, NUL-terminated */
-                r = read_mac(nic->dev, nic->mac);
+                r = linkinfo_mac(nic->dev, nic->mac);
                 if (r < 0) {
                         fprintf(stderr, "ntkd: interface %s: %s\n", nic->dev, strerror(-r));
                         return r;

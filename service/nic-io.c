@@ -210,24 +210,30 @@ static int on_udp(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
-int nic_io_start(Ntkd *d, Nic *nic)
+int nic_open_watched(Ntkd *d, Nic *nic, const char *proto, sd_event_io_handler_t handler, int *ret_fd,
+        sd_event_source **ret_src)
 {
         _cleanup_free_ char *msg = NULL;
         int fd, r;
 
-        fd = helper_open_socket(d->bus, "", nic->dev, "udp", d->cfg.port, &msg);
+        fd = helper_open_socket(d->bus, "", nic->dev, proto, d->cfg.port, &msg);
         if (fd < 0) {
-                fprintf(stderr, "ntkd: no UDP socket on %s: %s\n", nic->dev, msg ? msg : strerror(-fd));
+                fprintf(stderr, "ntkd: no %s socket on %s: %s\n", proto, nic->dev, msg ? msg : strerror(-fd));
                 return fd;
         }
-        nic->d = d;
-        nic->udp_fd = fd;
-        r = sd_event_add_io(d->event, &nic->udp_src, fd, EPOLLIN, on_udp, nic);
+        r = sd_event_add_io(d->event, ret_src, fd, EPOLLIN, handler, nic);
         if (r < 0) {
                 close(fd);
-                nic->udp_fd = -1;
+                return r;
         }
-        return r;
+        *ret_fd = fd;
+        return 0;
+}
+
+int nic_io_start(Ntkd *d, Nic *nic)
+{
+        nic->d = d;
+        return nic_open_watched(d, nic, "udp", on_udp, &nic->udp_fd, &nic->udp_src);
 }
 
 void nic_io_stop(Nic *nic)

@@ -74,6 +74,9 @@ uint64_t ntkd_now_ms(void);
 uint64_t ntkd_now_ns(void);
 
 /* nic-io.c: UDP on each managed NIC (discovery broadcasts, cost probes). */
+/* A socket the helper opens on nic (proto "udp" or "tcp-listen", the configured port), watched for input. */
+int nic_open_watched(Ntkd *d, Nic *nic, const char *proto, sd_event_io_handler_t handler, int *ret_fd,
+        sd_event_source **ret_src);
 int nic_io_start(Ntkd *d, Nic *nic);
 void nic_io_stop(Nic *nic);
 int nic_io_broadcast(Ntkd *d, const Nic *nic, const WireEnvelope *env);

@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helper-proxy.h"
 #include "ntkd.h"
 
 /* ---------------------------------------------------------------- common */
@@ -178,21 +177,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
 int rpc_listen(Ntkd *d, Nic *nic)
 {
-        _cleanup_free_ char *msg = NULL;
-        int fd, r;
-
-        fd = helper_open_socket(d->bus, "", nic->dev, "tcp-listen", d->cfg.port, &msg);
-        if (fd < 0) {
-                fprintf(stderr, "ntkd: no TCP socket on %s: %s\n", nic->dev, msg ? msg : strerror(-fd));
-                return fd;
-        }
-        nic->tcp_fd = fd;
-        r = sd_event_add_io(d->event, &nic->tcp_src, fd, EPOLLIN, on_accept, nic);
-        if (r < 0) {
-                close(fd);
-                nic->tcp_fd = -1;
-        }
-        return r;
+        return nic_open_watched(d, nic, "tcp-listen", on_accept, &nic->tcp_fd, &nic->tcp_src);
 }
 
 /* ---------------------------------------------------------------- client side */
