@@ -20,6 +20,7 @@
 #define NTKD_PROBE_TIMEOUT_USEC (2ULL * 1000000ULL)
 #define NTKD_MAX_CALLS 256 /* outgoing TCP calls in flight */
 #define NTKD_MAX_CONNS 256 /* incoming TCP connections */
+#define NTKD_MAX_CONNS_PER_PEER 8 /* … from one source address (a request takes one connection) */
 #define NTKD_MAX_PROBES 256
 
 typedef struct Ntkd Ntkd;

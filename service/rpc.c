@@ -37,6 +37,7 @@ static int write_all(int fd, const uint8_t *buf, size_t len)
 /* ---------------------------------------------------------------- server side */
 
 typedef struct Conn {
+        struct Conn *next; /* every open incoming connection, to bound them per peer */
         Ntkd *d;
         Nic *nic;
         int fd;
@@ -45,8 +46,23 @@ typedef struct Conn {
         sd_event_source *io, *timer;
 } Conn;
 
+static Conn *conns;
+
+static unsigned conns_from(uint32_t peer_ll)
+{
+        unsigned n = 0;
+        for (Conn *c = conns; c; c = c->next)
+                n += c->peer_ll == peer_ll;
+        return n;
+}
+
 static void conn_free(Conn *c)
 {
+        for (Conn **p = &conns; *p; p = &(*p)->next)
+                if (*p == c) {
+                        *p = c->next;
+                        break;
+                }
         c->io = sd_event_source_disable_unref(c->io);
         c->timer = sd_event_source_disable_unref(c->timer);
         wire_framer_free(c->framer);
@@ -162,11 +178,14 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
         if (cfd < 0)
                 return 0;
-        if (d->n_conns >= NTKD_MAX_CONNS || !(c = calloc(1, sizeof *c))) {
+        if (d->n_conns >= NTKD_MAX_CONNS || conns_from(ntohl(sa.sin_addr.s_addr)) >= NTKD_MAX_CONNS_PER_PEER ||
+            !(c = calloc(1, sizeof *c))) {
                 close(cfd);
                 return 0;
         }
-        *c = (Conn){ .d = d, .nic = nic, .fd = cfd, .peer_ll = ntohl(sa.sin_addr.s_addr), .framer = wire_framer_new() };
+        *c = (Conn){ .next = conns, .d = d, .nic = nic, .fd = cfd, .peer_ll = ntohl(sa.sin_addr.s_addr),
+                .framer = wire_framer_new() };
+        conns = c;
         d->n_conns++;
         if (!c->framer || sd_event_add_io(d->event, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0 ||
             sd_event_add_time_relative(d->event, &c->timer, CLOCK_MONOTONIC, NTKD_RPC_TIMEOUT_USEC, 0,
