@@ -14,24 +14,6 @@
 
 #define MSG_MAX 512
 
-static void strv_freep(char ***p)
-{
-        if (!*p)
-                return;
-        for (char **s = *p; *s; s++)
-                free(*s);
-        free(*p);
-}
-#define _cleanup_strv_free_ _cleanup_(strv_freep)
-
-static size_t strv_len(char **l)
-{
-        size_t n = 0;
-        while (l && l[n])
-                n++;
-        return n;
-}
-
 static int set_refusal(sd_bus_error *error, ConfineVerdict v, const NtkErr *e)
 {
         return sd_bus_error_set(error, v == CONFINE_NOT_OURS ? HELPER_ERROR_NOT_OURS : HELPER_ERROR_INVALID,
@@ -77,10 +59,44 @@ static int execute_all_or_fail(Helper *h, const char *netns, const NtkOp *ops, s
         return 0;
 }
 
+/* The strings of an "as" argument as pointers into the message (valid while m lives). Linear: systemd 252's
+ * sd_bus_message_read_strv() recounts the array for every element, quadratic for a large batch. The bus
+ * bounds the message size; confine_batch refuses a batch of more than CONFINE_MAX_OPS ops by its count. */
+static int read_string_array(sd_bus_message *m, const char ***ret, size_t *ret_n)
+{
+        _cleanup_free_ const char **v = NULL;
+        size_t n = 0, cap = 0;
+        const char *s;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "s");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read_basic(m, 's', &s)) > 0) {
+                if (n == cap) {
+                        const char **nv;
+                        cap = cap ? cap * 2 : 256;
+                        nv = realloc(v, cap * sizeof(char *));
+                        if (!nv)
+                                return -ENOMEM;
+                        v = nv;
+                }
+                v[n++] = s;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
+}
+
 static int method_apply(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Helper *h = userdata;
-        _cleanup_strv_free_ char **lines = NULL;
+        _cleanup_free_ const char **lines = NULL;
         _cleanup_free_ NtkOp *ops = NULL;
         _cleanup_free_ int *results = NULL;
         sd_bus_message *reply = NULL;
@@ -92,12 +108,11 @@ static int method_apply(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = sd_bus_message_read(m, "s", &netns);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read_strv(m, &lines);
+        r = read_string_array(m, &lines, &n);
         if (r < 0)
                 return r;
-        n = strv_len(lines);
 
-        r = validate(h, netns, lines, n, &ops, error);
+        r = validate(h, netns, (char *const *) lines, n, &ops, error);
         if (r < 0)
                 return r;
         r = polkit_check(m, HELPER_POLKIT_ACTION, error);
