@@ -13,15 +13,6 @@
 #include "helper-proxy.h"
 #include "ntkd.h"
 
-typedef struct Probe {
-        bool used;
-        uint32_t seq;
-        uint64_t arc_id;
-        sd_event_source *timer;
-} Probe;
-
-static Probe probes[NTKD_MAX_PROBES];
-
 Nic *ntkd_find_nic(Ntkd *d, const char *dev)
 {
         for (unsigned i = 0; i < d->n_nics; i++)
@@ -77,8 +68,8 @@ static int on_probe_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         Probe *p = NULL;
 
         for (size_t i = 0; i < NTKD_MAX_PROBES; i++)
-                if (probes[i].used && probes[i].timer == s)
-                        p = &probes[i];
+                if (d->probes[i].used && d->probes[i].timer == s)
+                        p = &d->probes[i];
         if (!p)
                 return 0;
         uint64_t arc_id = p->arc_id;
@@ -97,8 +88,8 @@ int nic_io_probe(Ntkd *d, uint64_t arc_id, const char *dev, uint32_t peer_ll)
         int r;
 
         for (size_t i = 0; i < NTKD_MAX_PROBES && !p; i++)
-                if (!probes[i].used)
-                        p = &probes[i];
+                if (!d->probes[i].used)
+                        p = &d->probes[i];
         if (!nic || !p)
                 return -ENOBUFS;
 
@@ -124,7 +115,7 @@ int nic_io_probe(Ntkd *d, uint64_t arc_id, const char *dev, uint32_t peer_ll)
 static void on_cost_echo(Ntkd *d, const Ntkwire__CostEcho *e)
 {
         for (size_t i = 0; i < NTKD_MAX_PROBES; i++) {
-                Probe *p = &probes[i];
+                Probe *p = &d->probes[i];
                 uint64_t now = ntkd_now_ns(), arc_id;
 
                 if (!p->used || p->seq != e->seq || e->sent_ns > now)

@@ -46,6 +46,16 @@ typedef struct ArcExtra {
         uint32_t idm_arc;   /* the identity model's handle once accepted; 0 = none */
 } ArcExtra;
 
+/* An RTT probe in flight (nic-io.c). */
+typedef struct Probe {
+        bool used;
+        uint32_t seq;
+        uint64_t arc_id;
+        sd_event_source *timer;
+} Probe;
+
+typedef struct Conn Conn; /* an incoming RPC connection (rpc.c) */
+
 typedef struct Counters {
         uint64_t rx_ok, rx_dropped[16]; /* index: a wire_drop_reason bucket (nic-io.c), the last one "other" */
         uint64_t rpc_calls, rpc_failed, rpc_served;
@@ -68,6 +78,8 @@ struct Ntkd {
         uint64_t next_request_id;
         uint32_t next_probe_seq;
         unsigned n_calls, n_conns;
+        Conn *conns;                    /* every open incoming connection */
+        Probe probes[NTKD_MAX_PROBES];
         Counters counters;
 };
 

@@ -36,29 +36,27 @@ static int write_all(int fd, const uint8_t *buf, size_t len)
 
 /* ---------------------------------------------------------------- server side */
 
-typedef struct Conn {
-        struct Conn *next; /* every open incoming connection, to bound them per peer */
+struct Conn {
+        Conn *next; /* in d->conns, to bound connections per peer */
         Ntkd *d;
         Nic *nic;
         int fd;
         uint32_t peer_ll;
         WireFramer *framer;
         sd_event_source *io, *timer;
-} Conn;
+};
 
-static Conn *conns;
-
-static unsigned conns_from(uint32_t peer_ll)
+static unsigned conns_from(Ntkd *d, uint32_t peer_ll)
 {
         unsigned n = 0;
-        for (Conn *c = conns; c; c = c->next)
+        for (Conn *c = d->conns; c; c = c->next)
                 n += c->peer_ll == peer_ll;
         return n;
 }
 
 static void conn_free(Conn *c)
 {
-        for (Conn **p = &conns; *p; p = &(*p)->next)
+        for (Conn **p = &c->d->conns; *p; p = &(*p)->next)
                 if (*p == c) {
                         *p = c->next;
                         break;
@@ -178,14 +176,14 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
         if (cfd < 0)
                 return 0;
-        if (d->n_conns >= NTKD_MAX_CONNS || conns_from(ntohl(sa.sin_addr.s_addr)) >= NTKD_MAX_CONNS_PER_PEER ||
+        if (d->n_conns >= NTKD_MAX_CONNS || conns_from(d, ntohl(sa.sin_addr.s_addr)) >= NTKD_MAX_CONNS_PER_PEER ||
             !(c = calloc(1, sizeof *c))) {
                 close(cfd);
                 return 0;
         }
-        *c = (Conn){ .next = conns, .d = d, .nic = nic, .fd = cfd, .peer_ll = ntohl(sa.sin_addr.s_addr),
+        *c = (Conn){ .next = d->conns, .d = d, .nic = nic, .fd = cfd, .peer_ll = ntohl(sa.sin_addr.s_addr),
                 .framer = wire_framer_new() };
-        conns = c;
+        d->conns = c;
         d->n_conns++;
         if (!c->framer || sd_event_add_io(d->event, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0 ||
             sd_event_add_time_relative(d->event, &c->timer, CLOCK_MONOTONIC, NTKD_RPC_TIMEOUT_USEC, 0,
