@@ -63,7 +63,12 @@ static int arc_find(sd_bus *bus, const char *path, const char *interface, void *
         uint64_t id;
         ArcExtra *x;
 
+        char canon[PATH_MAX_LEN];
+
         if (!parse_u64_tail(path, ARC_PREFIX, 10, &id) || !(x = ntkd_arc_extra(d, id, false)) || !x->present)
+                return 0;
+        arc_path(id, canon);
+        if (!streq(canon, path)) /* one path per object: no leading zeros */
                 return 0;
         *found = x;
         return 1;
@@ -153,9 +158,13 @@ static int identity_find(sd_bus *bus, const char *path, const char *interface, v
         sd_bus_error *error)
 {
         NtkIdmIdentityInfo info;
+        char canon[PATH_MAX_LEN];
         uint64_t id;
 
         if (!parse_u64_tail(path, ID_PREFIX, 16, &id) || ntk_idm_get_identity(daemon_ctx->idm, id, &info) != 0)
+                return 0;
+        identity_path(id, canon);
+        if (!streq(canon, path))
                 return 0;
         *found = (void *) (uintptr_t) 1; /* the path carries the id */
         return 1;
@@ -556,8 +565,9 @@ static int manager_property(sd_bus *bus, const char *path, const char *interface
                         r = sd_bus_message_append(reply, "{st}", key, st->drops[i]);
                 }
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "{st}{st}{st}", "rpc-calls", d->counters.rpc_calls, "rpc-failed",
-                                d->counters.rpc_failed, "rpc-served", d->counters.rpc_served);
+                        r = sd_bus_message_append(reply, "{st}{st}{st}{st}{st}", "rpc-calls", d->counters.rpc_calls,
+                                "rpc-failed", d->counters.rpc_failed, "rpc-served", d->counters.rpc_served,
+                                "rx-spoofed", d->counters.rx_spoofed, "conn-refused", d->counters.conn_refused);
                 return r < 0 ? r : sd_bus_message_close_container(reply);
         }
         r = sd_bus_message_open_container(reply, 'a', "(sss)");

@@ -1,7 +1,9 @@
 /* identity-driver.c — runs the identities model (identity.c): its kernel plans through the helper, its
  * requests to neighbours over RPC, their answers back in; serves the neighbours' identity RPCs.
  * Must not: decide identity logic itself; that is identity.c's. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "ntkd.h"
 
 #define MATCH_RETRY_USEC (50ULL * 1000ULL)
+#define MAX_IDENTITY_ARCS_PER_ARC 8 /* a neighbour system with more identities than this on one arc is hostile */
 
 static void process(Ntkd *d, NtkIdmOut *out);
 
@@ -235,6 +238,17 @@ static void process(Ntkd *d, NtkIdmOut *out)
                         (void) ntk_idm_identity_arc_clear_prev(d->idm, e->arc, e->id, e->peer_id);
                 }
         }
+        for (size_t i = 0; i < out->n_events; i++) {
+                const NtkIdmEvent *e = &out->events[i];
+                /* the model dropped the arc (a failed call): it is no longer accepted, AcceptArc may retry */
+                if (e->kind == NTK_IDM_EV_ARC_REMOVED)
+                        for (size_t k = 0; k < d->n_arcs; k++)
+                                if (d->arcs[k].idm_arc == e->arc) {
+                                        d->arcs[k].idm_arc = 0;
+                                        d->arcs[k].accepted = false;
+                                        bus_api_arc_changed(d, d->arcs[k].arc_id);
+                                }
+        }
         if (out->n_events > 0)
                 bus_api_identities_changed(d);
         send_requests(d, out);
@@ -291,6 +305,24 @@ void identity_driver_arc_removing(Ntkd *d, ArcExtra *x)
         process(d, out);
 }
 
+/* Whether ll is one of ours (a NIC or pseudo-NIC of any identity) or a neighbour's real NIC. */
+static bool linklocal_in_use(Ntkd *d, uint32_t ll)
+{
+        uint32_t used[4096];
+        size_t n = ntk_nb_used_linklocals(d->nb, used, ELEMENTSOF(used));
+        NtkIdmIdentityInfo ids[NTK_IDM_MAX_IDENTITIES];
+        size_t n_ids = ntk_idm_list_identities(d->idm, ids, ELEMENTSOF(ids));
+
+        for (size_t i = 0; i < n && i < ELEMENTSOF(used); i++)
+                if (used[i] == ll)
+                        return true;
+        for (size_t i = 0; i < n_ids && i < ELEMENTSOF(ids); i++)
+                for (unsigned k = 0; k < ids[i].n_nics; k++)
+                        if (ids[i].nics[k].linklocal == ll)
+                                return true;
+        return false;
+}
+
 /* The identity model's handle of the arc a request arrived on. */
 static uint32_t idm_arc_of(Ntkd *d, const Nic *nic, uint32_t peer_ll)
 {
@@ -339,6 +371,10 @@ int identity_driver_serve(Ntkd *d, const Nic *nic, uint32_t peer_ll, const WireE
                 *storage = st;
                 if (arc == 0)
                         return -ENOENT;
+                /* a neighbour cannot grow our tables at will, nor point a route at an address in use */
+                if (ntk_idm_list_identity_arcs(d->idm, 0, arc, NULL, 0) >= MAX_IDENTITY_ARCS_PER_ARC ||
+                    linklocal_in_use(d, md->old_id_new_linklocal))
+                        return -EINVAL;
                 r = ntk_idm_match_duplication(d->idm, arc, md->migration_id, md->peer_id, md->old_id, md->new_id,
                         md->old_id_new_mac.data, md->old_id_new_linklocal, &dup, out, NULL);
                 if (r < 0)
@@ -435,8 +471,9 @@ int identity_driver_add(Ntkd *d, uint64_t migration_id, uint64_t old_id, uint64_
         ntk_idm_out_reset(out);
         r = ntk_idm_add_identity_phase2(d->idm, migration_id, old_id, out);
         if (r < 0) {
-                if (ret_msg)
-                        *ret_msg = strdup("phase 2 could not start");
+                if (ret_msg && asprintf(ret_msg, "phase 2 of migration %" PRIu64 " of identity %016" PRIx64
+                                                 " could not start", migration_id, old_id) < 0)
+                        *ret_msg = NULL;
                 return r;
         }
         process(d, out);
@@ -452,8 +489,9 @@ int identity_driver_remove(Ntkd *d, uint64_t id, char **ret_msg)
                 return -ENOMEM;
         r = ntk_idm_remove_identity(d->idm, id, out);
         if (r != 0) {
-                if (ret_msg)
-                        *ret_msg = strdup(r == -EPERM ? "the main identity cannot be removed" : "no such identity");
+                if (ret_msg && asprintf(ret_msg, r == -EPERM ? "%016" PRIx64 " is the main identity: it cannot be removed"
+                                                             : "no identity %016" PRIx64, id) < 0)
+                        *ret_msg = NULL;
                 return r == NTK_IDM_IGNORED ? -ENOENT : r;
         }
         r = run_steps(d, out, ret_msg);

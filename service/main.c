@@ -147,6 +147,9 @@ int main(int argc, char **argv)
         if (seed == 0 && getrandom(&seed, sizeof seed, 0) != sizeof seed)
                 seed = ntkd_now_ns();
         ntk_rng_init(&d.rng, seed);
+        /* sequence numbers that a stranger cannot guess from the start */
+        d.next_probe_seq = (uint32_t) ntk_rng_next(&d.rng);
+        d.next_request_id = ntk_rng_next(&d.rng) >> 1;
         do
                 node_id = ntk_rng_next(&d.rng);
         while (node_id == 0);

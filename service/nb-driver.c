@@ -109,6 +109,8 @@ static void on_arc_call_done(Ntkd *d, int r, const WireEnvelope *reply, void *us
         ArcCall *ac = userdata;
         uint64_t now = ntkd_now_ms();
 
+        if (!ac->is_nop)
+                d->n_export_calls--;
         if (ac->is_nop) {
                 if (r < 0)
                         (void) ntk_nb_keepalive_failed(d->nb, ac->arc_id, now, &d->actions);
@@ -135,7 +137,11 @@ static void arc_call(Ntkd *d, const NtkNbAction *a, bool is_nop)
 
         if (!ac)
                 r = -ENOMEM;
-        else {
+        else if (!is_nop && d->n_export_calls >= NTKD_MAX_EXPORT_CALLS) {
+                /* a flood of would-be neighbours must not take the slots the keepalives of real arcs need */
+                free(ac);
+                r = -EBUSY;
+        } else {
                 *ac = (ArcCall){ .arc_id = a->arc.arc_id, .is_nop = is_nop };
                 ntkd_envelope_init(d, &env);
                 if (is_nop) {
@@ -147,15 +153,21 @@ static void arc_call(Ntkd *d, const NtkNbAction *a, bool is_nop)
                         env.body_case = NTKWIRE__ENVELOPE__BODY_CAN_YOU_EXPORT;
                         env.can_you_export = &cye;
                 }
+                if (!is_nop)
+                        d->n_export_calls++;
                 r = rpc_call(d, a->arc.my_ll, a->arc.peer_ll, &env, on_arc_call_done, ac);
                 if (r >= 0)
                         return;
+                if (!is_nop)
+                        d->n_export_calls--;
                 free(ac);
         }
-        /* the call could not even start: report it as its failure, as the module expects */
-        if (is_nop)
-                (void) ntk_nb_keepalive_failed(d->nb, a->arc.arc_id, ntkd_now_ms(), &d->actions);
-        else
+        /* The call could not even start. A keepalive that failed for a local reason (no slot, no memory) says
+         * nothing about the peer: the next probe tries again. An export call is always reported. */
+        if (is_nop) {
+                if (r != -EBUSY && r != -ENOMEM)
+                        (void) ntk_nb_keepalive_failed(d->nb, a->arc.arc_id, ntkd_now_ms(), &d->actions);
+        } else
                 (void) ntk_nb_can_you_export_result(d->nb, a->arc.arc_id, r, ntkd_now_ms(), &d->actions);
 }
 

@@ -95,7 +95,7 @@ int nic_io_probe(Ntkd *d, uint64_t arc_id, const char *dev, uint32_t peer_ll)
 
         ntkd_envelope_init(d, &env);
         probe.has_seq = probe.has_sent_ns = true;
-        probe.seq = ++d->next_probe_seq;
+        probe.seq = ++d->next_probe_seq; /* starts at a random value (main.c) */
         probe.sent_ns = ntkd_now_ns();
         env.body_case = NTKWIRE__ENVELOPE__BODY_COST_PROBE;
         env.cost_probe = &probe;
@@ -109,27 +109,36 @@ int nic_io_probe(Ntkd *d, uint64_t arc_id, const char *dev, uint32_t peer_ll)
         p->used = true;
         p->seq = probe.seq;
         p->arc_id = arc_id;
+        p->sent_ns = probe.sent_ns;
+        p->peer_ll = peer_ll;
+        p->nic = nic;
         return 0;
 }
 
-static void on_cost_echo(Ntkd *d, const Ntkwire__CostEcho *e)
+/* An echo counts only for the probe it answers: same sequence number, from the probed link-local, on the
+ * probe's interface, carrying our own timestamp back; the RTT is computed from what we stored. */
+static void on_cost_echo(Ntkd *d, const Nic *nic, uint32_t from, const Ntkwire__CostEcho *e)
 {
         for (size_t i = 0; i < NTKD_MAX_PROBES; i++) {
                 Probe *p = &d->probes[i];
                 uint64_t now = ntkd_now_ns(), arc_id;
 
-                if (!p->used || p->seq != e->seq || e->sent_ns > now)
+                if (!p->used || p->seq != e->seq)
                         continue;
+                if (p->nic != nic || p->peer_ll != from || p->sent_ns != e->sent_ns) {
+                        d->counters.rx_spoofed++;
+                        return;
+                }
                 arc_id = p->arc_id;
                 probe_release(p);
-                (void) ntk_nb_rtt_measured(d->nb, arc_id, (int64_t) ((now - e->sent_ns) / 1000), ntkd_now_ms(),
+                (void) ntk_nb_rtt_measured(d->nb, arc_id, (int64_t) ((now - p->sent_ns) / 1000), ntkd_now_ms(),
                         &d->actions);
                 nb_drive(d);
                 return;
         }
 }
 
-static void on_broadcast(Ntkd *d, Nic *nic, const WireEnvelope *env)
+static void on_broadcast(Ntkd *d, Nic *nic, uint32_t from, const WireEnvelope *env)
 {
         NtkNbMsg msg = {};
 
@@ -155,6 +164,12 @@ static void on_broadcast(Ntkd *d, Nic *nic, const WireEnvelope *env)
                 break;
         }
         default:
+                return;
+        }
+        /* the sender speaks for itself only: its datagram must come from the link-local it claims (a forged
+         * remove_arc would otherwise tear down somebody else's arc) */
+        if (from != msg.my_ll) {
+                d->counters.rx_spoofed++;
                 return;
         }
         (void) ntk_nb_recv_broadcast(d->nb, nic->dev, &msg, ntkd_now_ms(), &d->actions);
@@ -183,7 +198,15 @@ static int on_udp(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 }
                 d->counters.rx_ok++;
                 if (m->env->body_case == NTKWIRE__ENVELOPE__BODY_COST_PROBE) {
+                        NtkNbArcInfo a;
                         WireEnvelope echo_env;
+
+                        /* echo only our neighbours, to the port we talk on: no reflector for anybody else */
+                        if (ntk_nb_find_arc(d->nb, nic->dev, ntohl(from.sin_addr.s_addr), &a) < 0 ||
+                            ntohs(from.sin_port) != d->cfg.port) {
+                                d->counters.rx_spoofed++;
+                                return 0;
+                        }
                         Ntkwire__CostEcho echo = NTKWIRE__COST_ECHO__INIT;
 
                         ntkd_envelope_init(d, &echo_env);
@@ -194,9 +217,9 @@ static int on_udp(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                         echo_env.cost_echo = &echo;
                         (void) send_env(nic, &echo_env, ntohl(from.sin_addr.s_addr), ntohs(from.sin_port));
                 } else if (m->env->body_case == NTKWIRE__ENVELOPE__BODY_COST_ECHO)
-                        on_cost_echo(d, m->env->cost_echo);
+                        on_cost_echo(d, nic, ntohl(from.sin_addr.s_addr), m->env->cost_echo);
                 else
-                        on_broadcast(d, nic, m->env);
+                        on_broadcast(d, nic, ntohl(from.sin_addr.s_addr), m->env);
         }
         return 0;
 }

@@ -22,6 +22,7 @@
 #define NTKD_MAX_CONNS 256 /* incoming TCP connections */
 #define NTKD_MAX_CONNS_PER_PEER 8 /* … from one source address (a request takes one connection) */
 #define NTKD_MAX_PROBES 256
+#define NTKD_MAX_EXPORT_CALLS 64 /* can_you_export calls in flight: the rest of the slots stay for keepalives */
 
 typedef struct Ntkd Ntkd;
 
@@ -51,6 +52,9 @@ typedef struct Probe {
         bool used;
         uint32_t seq;
         uint64_t arc_id;
+        uint64_t sent_ns;     /* ours: an echo's own timestamp is never trusted */
+        uint32_t peer_ll;     /* the echo must come from here … */
+        const struct Nic *nic; /* … on this interface */
         sd_event_source *timer;
 } Probe;
 
@@ -59,6 +63,8 @@ typedef struct Conn Conn; /* an incoming RPC connection (rpc.c) */
 typedef struct Counters {
         uint64_t rx_ok, rx_dropped[16]; /* index: a wire_drop_reason bucket (nic-io.c), the last one "other" */
         uint64_t rpc_calls, rpc_failed, rpc_served;
+        uint64_t rx_spoofed;   /* datagrams whose source is not the sender they claim, or an unknown prober */
+        uint64_t conn_refused; /* TCP connections from an address that is no neighbour's */
 } Counters;
 
 struct Ntkd {
@@ -77,7 +83,7 @@ struct Ntkd {
         size_t n_arcs, cap_arcs;
         uint64_t next_request_id;
         uint32_t next_probe_seq;
-        unsigned n_calls, n_conns;
+        unsigned n_calls, n_conns, n_export_calls;
         Conn *conns;                    /* every open incoming connection */
         Probe probes[NTKD_MAX_PROBES];
         Counters counters;

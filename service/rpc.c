@@ -176,6 +176,16 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
         if (cfd < 0)
                 return 0;
+        /* only neighbours (an arc on this interface, exported or not: B1) may call us; anything else would
+         * only take the slots our neighbours need */
+        {
+                NtkNbArcInfo a;
+                if (ntk_nb_find_arc(d->nb, nic->dev, ntohl(sa.sin_addr.s_addr), &a) < 0) {
+                        d->counters.conn_refused++;
+                        close(cfd);
+                        return 0;
+                }
+        }
         if (d->n_conns >= NTKD_MAX_CONNS || conns_from(d, ntohl(sa.sin_addr.s_addr)) >= NTKD_MAX_CONNS_PER_PEER ||
             !(c = calloc(1, sizeof *c))) {
                 close(cfd);

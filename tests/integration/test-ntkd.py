@@ -4,6 +4,7 @@
 # Must not: send traffic anywhere but inside the lab's namespaces (root; skips otherwise).
 import json
 import os
+import struct
 import sys
 import time
 
@@ -134,6 +135,101 @@ def bad_packets_are_dropped(m):
        [(a["PeerMac"], a["Accepted"]) for a in before_arcs], "arcs after bad packets")
 
 
+# ---- forged messages (a few protobuf fields encoded by hand, for the attacker's side of the tests) ----
+
+def _varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def _field(num, wire_type, payload):
+    return _varint(num << 3 | wire_type) + payload
+
+
+def _ll(a):
+    x = [int(p) for p in a.split(".")]
+    return struct.pack("<I", x[0] << 24 | x[1] << 16 | x[2] << 8 | x[3])
+
+
+def _mac(m):
+    return bytes(int(x, 16) for x in m.split(":"))
+
+
+def forged_envelope(body_field, your, my):
+    """Envelope{version 1, sender my.id, body: ArcEnds(your → my)}; your/my = (node id, MAC, link-local)."""
+    ends = (_field(1, 0, _varint(your[0])) + _field(2, 2, _varint(6) + _mac(your[1])) + _field(3, 5, _ll(your[2])) +
+            _field(4, 0, _varint(my[0])) + _field(5, 2, _varint(6) + _mac(my[1])) + _field(6, 5, _ll(my[2])))
+    return (_field(1, 0, _varint(1)) + _field(2, 0, _varint(my[0])) + _field(body_field, 2, _varint(len(ends)) + ends))
+
+
+def counters(m, i):
+    return json.loads(m.lab.run(i, ["busctl", "--system", "--json=short", "get-property", "org.netsukuku.Ntkd1",
+                                    "/org/netsukuku/Ntkd1", "org.netsukuku.Ntkd1.Manager", "Counters"]).stdout)["data"]
+
+
+def send_from(m, i, datagrams, dst="255.255.255.255"):
+    script = ("import socket\n"
+              "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+              "s.setsockopt(socket.SOL_SOCKET,socket.SO_BROADCAST,1)\n"
+              "s.setsockopt(socket.SOL_SOCKET,socket.SO_BINDTODEVICE,b'eth1')\n"
+              f"for p in {datagrams!r}: s.sendto(p,('{dst}',{PORT}))\n")
+    m.lab.run(i, [sys.executable, "-c", script])
+
+
+def node_id(m, i):
+    return int(json.loads(m.lab.run(i, ["busctl", "--system", "--json=short", "get-property", "org.netsukuku.Ntkd1",
+                                        "/org/netsukuku/Ntkd1", "org.netsukuku.Ntkd1.Manager", "NodeId"]).stdout)
+               ["data"])
+
+
+def forged_remove_arc_is_ignored(m):
+    """sys3 claims to be sys2 and tells sys1 to remove their arc: the source address betrays it."""
+    me1 = (node_id(m, 1), MACS[0], m.linklocal(1))
+    me2 = (node_id(m, 2), MACS[1], m.linklocal(2))
+    spoofed_before = counters(m, 1)["rx-spoofed"]
+    send_from(m, 3, [forged_envelope(18, me1, me2)])  # field 18: remove_arc
+    time.sleep(0.5)
+    assert MACS[1] in [a["PeerMac"] for a in m.json(1, "arcs")], "sys1 lost its arc to sys2"
+    assert f"{m.linklocal(2)} dev eth1" in m.sh(1, "ip -4 route show table main").stdout, "host route to sys2 gone"
+    assert counters(m, 1)["rx-spoofed"] > spoofed_before, "the forged datagram was not counted"
+
+
+def fake_neighbour_flood_takes_nothing(m):
+    """200 would-be neighbours announced from sys3's address: no arc, no host route, no call on sys1."""
+    me1 = (node_id(m, 1), MACS[0], m.linklocal(1))
+    fakes = [forged_envelope(17, me1, (0x7000 + k, f"02:66:00:00:{k >> 8:02x}:{k & 255:02x}",
+                                       f"169.254.{200 + k // 250}.{1 + k % 250}")) for k in range(200)]
+    before = counters(m, 1)
+    routes_before = m.sh(1, "ip -4 route show table main | wc -l").stdout
+    send_from(m, 3, fakes)  # field 17: request_arc
+    time.sleep(1)
+    after = counters(m, 1)
+    assert after["rx-spoofed"] - before["rx-spoofed"] >= 150, (before, after)
+    eq(after["rpc-calls"], before["rpc-calls"], "calls started by the flood")
+    eq(m.sh(1, "ip -4 route show table main | wc -l").stdout, routes_before, "host routes after the flood")
+    eq(len(m.json(1, "arcs")), 2, "sys1's arcs")
+
+
+def strangers_cannot_connect(m):
+    """A TCP connection from an address that is no neighbour's is closed at once and counted."""
+    m.sh(2, "ip address add 169.254.250.250/32 dev eth1 && ip route add "
+            f"{m.linklocal(1)} dev eth1 src 169.254.250.250 table 100 && ip rule add from 169.254.250.250 table 100")
+    before = counters(m, 1)["conn-refused"]
+    script = ("import socket\n"
+              "t=socket.socket(); t.bind(('169.254.250.250',0)); t.settimeout(3)\n"
+              f"t.connect(('{m.linklocal(1)}',{PORT})); t.sendall(b'\\x00\\x00\\x00\\x02ab')\n"
+              "print(t.recv(10))\n")
+    out = m.lab.run(2, [sys.executable, "-c", script], check=False)
+    m.sh(2, "ip rule del from 169.254.250.250 table 100; ip route flush table 100; "
+            "ip address del 169.254.250.250/32 dev eth1")
+    assert counters(m, 1)["conn-refused"] > before, out.stdout + out.stderr
+
+
 def kernel_of(m, i):
     p = m.sh(i, f"{KDUMP} --out /run/ntk-sysrig/k.json >/dev/null && cat /run/ntk-sysrig/k.json")
     state = json.loads(p.stdout)
@@ -214,6 +310,10 @@ def main():
             tap.case("an unprivileged caller cannot accept or remove arcs", unprivileged_caller_cannot_accept, m)
             tap.case("malformed, oversized, truncated, unknown-version packets are dropped and counted",
                      bad_packets_are_dropped, m)
+            tap.case("a forged remove_arc (wrong source) does not tear down an arc", forged_remove_arc_is_ignored, m)
+            tap.case("a flood of forged would-be neighbours takes no arc, route or call",
+                     fake_neighbour_flood_takes_nothing, m)
+            tap.case("TCP from an address that is no neighbour's is refused", strangers_cannot_connect, m)
             tap.case("duplicating an identity: namespace, macvlan, sysctls, routes; neighbours follow; removal "
                      "leaves nothing", duplicate_and_remove_identity, m)
             tap.case("a stopped peer's arc is lost and its host route removed", stopped_peer_is_lost, m)
