@@ -1,0 +1,467 @@
+/* bench-qspn-sim.c — QSPN in the simulator on random geometric graphs with addresses assigned by
+ * region: time to quiescence, ETPs and bytes per node, memory per identity; then one arc removal and
+ * one cost change. Prints a table. Must not: run as a test (it is slow by design) or use the network.
+ *
+ * usage: bench-qspn-sim [N...] [--seed S]        (default N = 100 200)
+ * N = 1000 and 10000 are accepted but do not finish: the formation storm exhausts memory (see the
+ * note of issue 4); run them with a ulimit. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "sim.h"
+
+typedef struct Pt {
+        double x, y;
+} Pt;
+
+typedef struct Edge {
+        int a, b;
+        QspnCost cost;
+} Edge;
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+        uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+}
+
+static double rnd01(void)
+{
+        return (double) (rnd() >> 11) / 9007199254740992.0;
+}
+
+static double cpu_seconds(void)
+{
+        return (double) clock() / CLOCKS_PER_SEC;
+}
+
+static long rss_kib(void)
+{
+        struct rusage ru;
+
+        getrusage(RUSAGE_SELF, &ru);
+        return ru.ru_maxrss;
+}
+
+typedef struct Graph {
+        size_t n;
+        Pt *p;
+        Edge *e;
+        size_t n_e, cap_e;
+        int **adj; /* neighbour lists, -1 terminated */
+        size_t *deg;
+} Graph;
+
+static void add_edge(Graph *g, int a, int b)
+{
+        double dx = g->p[a].x - g->p[b].x, dy = g->p[a].y - g->p[b].y;
+
+        if (g->n_e == g->cap_e) {
+                g->cap_e = g->cap_e ? 2 * g->cap_e : 1024;
+                g->e = realloc(g->e, g->cap_e * sizeof(Edge));
+        }
+        /* cost: 200 µs + distance-proportional (1 unit of the square = 100 ms) */
+        g->e[g->n_e++] = (Edge){ a, b, 200 + (QspnCost) (sqrt(dx * dx + dy * dy) * 100000.0) };
+}
+
+static int uf(int *par, int x)
+{
+        while (par[x] != x)
+                x = par[x] = par[par[x]];
+        return x;
+}
+
+/* Random geometric graph (average degree ~6) plus nearest links between components. */
+static void make_graph(Graph *g, size_t n)
+{
+        double r = sqrt(6.0 / (M_PI * (double) n));
+        int cells = (int) (1.0 / r) + 1;
+        int **grid = calloc((size_t) cells * cells, sizeof(int *));
+        size_t *gn = calloc((size_t) cells * cells, sizeof(size_t));
+        int *par = malloc(n * sizeof(int));
+
+        memset(g, 0, sizeof(*g));
+        g->n = n;
+        g->p = malloc(n * sizeof(Pt));
+        for (size_t i = 0; i < n; i++) {
+                int c;
+                g->p[i] = (Pt){ rnd01(), rnd01() };
+                c = (int) (g->p[i].x * cells) * cells + (int) (g->p[i].y * cells);
+                grid[c] = realloc(grid[c], (gn[c] + 1) * sizeof(int));
+                grid[c][gn[c]++] = (int) i;
+                par[i] = (int) i;
+        }
+        for (size_t i = 0; i < n; i++) {
+                int cx = (int) (g->p[i].x * cells), cy = (int) (g->p[i].y * cells);
+                for (int dx = -1; dx <= 1; dx++)
+                        for (int dy = -1; dy <= 1; dy++) {
+                                int x = cx + dx, y = cy + dy, c;
+                                if (x < 0 || y < 0 || x >= cells || y >= cells)
+                                        continue;
+                                c = x * cells + y;
+                                for (size_t k = 0; k < gn[c]; k++) {
+                                        int j = grid[c][k];
+                                        double ddx = g->p[i].x - g->p[j].x, ddy = g->p[i].y - g->p[j].y;
+                                        if (j <= (int) i || ddx * ddx + ddy * ddy > r * r)
+                                                continue;
+                                        add_edge(g, (int) i, j);
+                                        par[uf(par, (int) i)] = uf(par, j);
+                                }
+                        }
+        }
+        /* connect components: each component's first node to the nearest node of another (O(n^2) worst) */
+        for (;;) {
+                int root0 = uf(par, 0), best_a = -1, best_b = -1;
+                double best = 1e9;
+                for (size_t i = 0; i < n; i++) {
+                        if (uf(par, (int) i) == root0)
+                                continue;
+                        for (size_t j = 0; j < n; j++) {
+                                double ddx, ddy;
+                                if (uf(par, (int) j) != root0)
+                                        continue;
+                                ddx = g->p[i].x - g->p[j].x;
+                                ddy = g->p[i].y - g->p[j].y;
+                                if (ddx * ddx + ddy * ddy < best) {
+                                        best = ddx * ddx + ddy * ddy;
+                                        best_a = (int) i;
+                                        best_b = (int) j;
+                                }
+                        }
+                        break; /* one component at a time, from its first node */
+                }
+                if (best_a < 0)
+                        break;
+                add_edge(g, best_a, best_b);
+                par[uf(par, best_a)] = uf(par, best_b);
+        }
+        g->deg = calloc(n, sizeof(size_t));
+        g->adj = calloc(n, sizeof(int *));
+        for (size_t k = 0; k < g->n_e; k++) {
+                g->deg[g->e[k].a]++;
+                g->deg[g->e[k].b]++;
+        }
+        for (size_t i = 0; i < n; i++) {
+                g->adj[i] = malloc((g->deg[i] + 1) * sizeof(int));
+                g->deg[i] = 0;
+        }
+        for (size_t k = 0; k < g->n_e; k++) {
+                g->adj[g->e[k].a][g->deg[g->e[k].a]++] = g->e[k].b;
+                g->adj[g->e[k].b][g->deg[g->e[k].b]++] = g->e[k].a;
+        }
+        for (int c = 0; c < cells * cells; c++)
+                free(grid[c]);
+        free(grid);
+        free(gn);
+        free(par);
+}
+
+/* Addresses by region: level-1 g-nodes are BFS clusters of up to G nodes, level-2 g-nodes BFS
+ * clusters of up to G level-1 g-nodes, and so on: every g-node is connected by construction. */
+#define G 16
+#define LEVELS 4
+
+static void assign_addresses(const Graph *g, NtkAddress *addr)
+{
+        size_t n = g->n;
+        int *cl = malloc(n * sizeof(int)); /* current cluster of each node at this level */
+        size_t n_cl = n;
+
+        for (size_t i = 0; i < n; i++) {
+                cl[i] = (int) i;
+                addr[i].levels = LEVELS;
+        }
+        for (unsigned lvl = 0; lvl < LEVELS; lvl++) {
+                /* cluster graph: clusters adjacent if an edge joins them */
+                int *up = malloc(n_cl * sizeof(int)), *pos = malloc(n_cl * sizeof(int));
+                int *queue = malloc(n_cl * sizeof(int));
+                size_t *cnt = NULL, n_up = 0;
+                int **cadj = calloc(n_cl, sizeof(int *));
+                size_t *cdeg = calloc(n_cl, sizeof(size_t)), *ccap = calloc(n_cl, sizeof(size_t));
+
+                for (size_t k = 0; k < g->n_e; k++) {
+                        int a = cl[g->e[k].a], b = cl[g->e[k].b];
+                        if (a == b)
+                                continue;
+                        for (int s = 0; s < 2; s++) {
+                                int x = s ? b : a, y = s ? a : b;
+                                if (cdeg[x] == ccap[x]) {
+                                        ccap[x] = ccap[x] ? 2 * ccap[x] : 4;
+                                        cadj[x] = realloc(cadj[x], ccap[x] * sizeof(int));
+                                }
+                                cadj[x][cdeg[x]++] = y;
+                        }
+                }
+                for (size_t c = 0; c < n_cl; c++)
+                        up[c] = -1;
+                for (size_t c0 = 0; c0 < n_cl; c0++) {
+                        size_t head = 0, tail = 0;
+                        int members = 0;
+                        if (up[c0] >= 0)
+                                continue;
+                        cnt = realloc(cnt, (n_up + 1) * sizeof(size_t));
+                        up[c0] = (int) n_up;
+                        pos[c0] = members++;
+                        queue[tail++] = (int) c0;
+                        while (head < tail && members < (lvl + 1 < LEVELS ? G : 1 << 30)) {
+                                int c = queue[head++];
+                                for (size_t k = 0; k < cdeg[c] && members < (lvl + 1 < LEVELS ? G : 1 << 30); k++) {
+                                        int d = cadj[c][k];
+                                        if (up[d] >= 0)
+                                                continue;
+                                        up[d] = (int) n_up;
+                                        pos[d] = members++;
+                                        queue[tail++] = d;
+                                }
+                        }
+                        cnt[n_up++] = (size_t) members;
+                }
+                for (size_t i = 0; i < n; i++) {
+                        addr[i].pos[lvl] = (uint32_t) pos[cl[i]];
+                        cl[i] = up[cl[i]];
+                }
+                for (size_t c = 0; c < n_cl; c++)
+                        free(cadj[c]);
+                n_cl = n_up;
+                free(up);
+                free(pos);
+                free(queue);
+                free(cnt);
+                free(cdeg);
+                free(ccap);
+                free(cadj);
+        }
+        free(cl);
+}
+
+static uint64_t ev_count[_SIM_EV_MAX];
+
+static void count_event(void *ud, const SimEvent *ev)
+{
+        (void) ud;
+        ev_count[ev->kind]++;
+}
+
+static size_t count_paths(const QspnEngine *e)
+{
+        size_t n = 0;
+
+        for (unsigned l = 0; l < LEVELS; l++)
+                for (size_t k = 0; k < qspn_engine_n_destinations(e, l); k++)
+                        n += qspn_engine_paths(e, qspn_engine_destination(e, l, k), false, NULL, 0);
+        return n;
+}
+
+typedef struct Stage {
+        double cpu;
+        uint64_t sim_ms, etps, bytes;
+} Stage;
+
+static Stage run_until_quiet(Sim *s, uint64_t t0, uint64_t etps0, uint64_t bytes0)
+{
+        double c0 = cpu_seconds();
+        Stage st;
+
+        sim_run(s, UINT64_MAX, UINT64_MAX);
+        st.cpu = cpu_seconds() - c0;
+        st.sim_ms = sim_last_activity(s) - t0;
+        st.etps = sim_etps(s) - etps0;
+        st.bytes = sim_bytes(s) - bytes0;
+        return st;
+}
+
+static void bench(size_t n, uint64_t seed)
+{
+        Graph g;
+        NtkAddress *addr = calloc(n, sizeof(NtkAddress));
+        NtkTopology t;
+        NtkErr err;
+        QspnConfig cfg;
+        Sim *s;
+        int *id = malloc(n * sizeof(int)), *wave = malloc(n * sizeof(int)), *order = malloc(n * sizeof(int));
+        size_t head = 0, tail = 0;
+        Stage form = { 0 }, rem, chg;
+        double cpu0 = cpu_seconds();
+        size_t max_mem = 0, sum_mem = 0;
+        int max_wave = 0;
+
+        rng_state = seed * 7919 + n;
+        make_graph(&g, n);
+        assign_addresses(&g, addr);
+        if (ntk_topology_parse("16.16.16.16", &t, &err) < 0) {
+                fprintf(stderr, "topology: %s\n", err.msg);
+                exit(1);
+        }
+        qspn_config_default(&cfg);
+        cfg.periodic_ms = 0;
+        if (getenv("QSPN_NO_READV"))
+                cfg.readvertise_on_loss = false;
+        if (getenv("QSPN_NO_IOREP"))
+                cfg.io_representative = false;
+        s = sim_new(&t, &cfg, seed);
+
+        /* BFS waves from node 0: every node of wave k has a neighbour in wave k-1 */
+        for (size_t i = 0; i < n; i++) {
+                wave[i] = -1;
+                id[i] = -1;
+        }
+        wave[0] = 0;
+        order[tail++] = 0;
+        while (head < tail) {
+                int u = order[head++];
+                for (size_t k = 0; k < g.deg[u]; k++)
+                        if (wave[g.adj[u][k]] < 0) {
+                                wave[g.adj[u][k]] = wave[u] + 1;
+                                if (wave[u] + 1 > max_wave)
+                                        max_wave = wave[u] + 1;
+                                order[tail++] = g.adj[u][k];
+                        }
+        }
+        {
+                int32_t eld[NTK_MAX_LEVELS] = { 0 };
+                uint64_t t0 = sim_now(s), e0 = sim_etps(s), b0 = sim_bytes(s);
+                id[0] = sim_create_net(s, "n0", &addr[0], 1, eld);
+                sim_run(s, UINT64_MAX, UINT64_MAX);
+                for (int w = 1, k = 1; w <= max_wave; w++) {
+                        int first = k;
+                        /* enter the wave: arcs to earlier waves only */
+                        for (; k < (int) n && wave[order[k]] == w; k++) {
+                                int u = order[k];
+                                SimPeerArc *pa = malloc((g.deg[u] + 1) * sizeof(SimPeerArc));
+                                size_t np = 0;
+                                char name[16];
+                                for (size_t q = 0; q < g.deg[u]; q++) {
+                                        int v = g.adj[u][q];
+                                        if (wave[v] < w && id[v] >= 0) {
+                                                QspnCost c = 0;
+                                                for (size_t j = 0; j < g.n_e && !c; j++)
+                                                        if ((g.e[j].a == u && g.e[j].b == v) || (g.e[j].a == v && g.e[j].b == u))
+                                                                c = g.e[j].cost;
+                                                pa[np++] = (SimPeerArc){ id[v], c };
+                                        }
+                                }
+                                snprintf(name, sizeof name, "n%d", u);
+                                sim_derive_elderships(s, &addr[u], eld);
+                                id[u] = sim_enter_node(s, name, &addr[u], u + 1, eld, sim_derive_host_level(s, &addr[u]),
+                                        pa, np);
+                                free(pa);
+                                if (id[u] < 0) {
+                                        fprintf(stderr, "node %d could not enter: %s\n", u, strerror(-id[u]));
+                                        exit(1);
+                                }
+                        }
+                        /* arcs inside the wave */
+                        for (int a = first; a < k; a++)
+                                for (size_t q = 0; q < g.deg[order[a]]; q++) {
+                                        int u = order[a], v = g.adj[u][q];
+                                        if (wave[v] == w && u < v)
+                                                for (size_t j = 0; j < g.n_e; j++)
+                                                        if ((g.e[j].a == u && g.e[j].b == v) ||
+                                                                (g.e[j].a == v && g.e[j].b == u)) {
+                                                                (void) sim_arc_add(s, id[u], id[v], g.e[j].cost);
+                                                                break;
+                                                        }
+                                }
+                        sim_run(s, UINT64_MAX, UINT64_MAX);
+                }
+                form.cpu = cpu_seconds() - cpu0;
+                form.sim_ms = sim_last_activity(s) - t0;
+                form.etps = sim_etps(s) - e0;
+                form.bytes = sim_bytes(s) - b0;
+        }
+        {
+                size_t paths = 0, after = 0, paths_after = 0;
+                uint64_t e0 = sim_etps(s), b0 = sim_bytes(s);
+                double c0 = cpu_seconds();
+                for (size_t i = 0; i < n; i++) {
+                        size_t m = qspn_engine_memory(sim_engine(s, id[i]));
+                        sum_mem += m;
+                        if (m > max_mem)
+                                max_mem = m;
+                        paths += count_paths(sim_engine(s, id[i]));
+                }
+                /* one round of the periodic full ETP (qspn.md §3.6) purges paths left stale by the formation */
+                if (getenv("QSPN_EVENTS")) {
+                        sim_set_event_fn(s, count_event, NULL);
+                        memset(ev_count, 0, sizeof ev_count);
+                }
+                sim_refresh_all(s);
+                sim_run(s, UINT64_MAX, UINT64_MAX);
+                for (size_t i = 0; i < n; i++) {
+                        after += qspn_engine_memory(sim_engine(s, id[i]));
+                        paths_after += count_paths(sim_engine(s, id[i]));
+                }
+                printf("|        |       |      | (formed: %.1f paths/id; after one periodic refresh: %.1f paths/id, %zu B/id, "
+                       "%.1f ETPs/node, %.2f CPU s) |\n",
+                        (double) paths / n, (double) paths_after / n, after / n, (double) (sim_etps(s) - e0) / n,
+                        cpu_seconds() - c0);
+                (void) b0;
+                if (getenv("QSPN_EVENTS"))
+                        for (int k = 0; k < _SIM_EV_MAX; k++)
+                                printf("# event %d: %" PRIu64 "\n", k, ev_count[k]);
+        }
+        /* one arc removal (an arc whose removal keeps the graph connected: the first non-tree one) */
+        {
+                uint64_t t0 = sim_now(s), e0 = sim_etps(s), b0 = sim_bytes(s);
+                size_t k = g.n_e / 2;
+                sim_arc_remove(s, id[g.e[k].a], id[g.e[k].b]);
+                rem = run_until_quiet(s, t0, e0, b0);
+        }
+        {
+                uint64_t t0 = sim_now(s), e0 = sim_etps(s), b0 = sim_bytes(s);
+                size_t k = g.n_e / 3;
+                sim_arc_cost(s, id[g.e[k].a], id[g.e[k].b], g.e[k].cost * 3);
+                chg = run_until_quiet(s, t0, e0, b0);
+        }
+        if (sim_peak_engine_memory(s) > max_mem)
+                max_mem = sim_peak_engine_memory(s);
+        printf("| %6zu | %5zu | %4d | formation | %8.1f | %10" PRIu64 " | %9.1f | %10.0f | %7zu | %7zu | %6ld |\n", n,
+                g.n_e, max_wave, form.cpu, form.sim_ms, (double) form.etps / n, (double) form.bytes / n, sum_mem / n,
+                max_mem, rss_kib());
+        printf("| %6zu | %5zu | %4d | arc remove | %8.2f | %10" PRIu64 " | %9.2f | %10.0f |         |         |        |\n",
+                n, g.n_e, max_wave, rem.cpu, rem.sim_ms, (double) rem.etps / n, (double) rem.bytes / n);
+        printf("| %6zu | %5zu | %4d | cost ×3   | %8.2f | %10" PRIu64 " | %9.2f | %10.0f |         |         |        |\n",
+                n, g.n_e, max_wave, chg.cpu, chg.sim_ms, (double) chg.etps / n, (double) chg.bytes / n);
+        fflush(stdout);
+        sim_free(s);
+        free(addr);
+        free(id);
+        free(wave);
+        free(order);
+}
+
+int main(int argc, char **argv)
+{
+        size_t sizes[16];
+        size_t n_sizes = 0;
+        uint64_t seed = 1;
+
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+                        seed = strtoull(argv[++i], NULL, 10);
+                else if (n_sizes < 16)
+                        sizes[n_sizes++] = strtoull(argv[i], NULL, 10);
+        }
+        if (n_sizes == 0) {
+                sizes[0] = 100;
+                sizes[1] = 200;
+                n_sizes = 2;
+        }
+        printf("topology 16.16.16.16, random geometric graph (avg degree ~6), g-nodes = BFS clusters, seed %" PRIu64 "\n",
+                seed);
+        printf("|      N | arcs | waves | stage | CPU s | sim ms to quiet | ETPs/node | bytes/node | mem/id avg B | mem/id max B | RSS KiB |\n");
+        printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (size_t i = 0; i < n_sizes; i++)
+                bench(sizes[i], seed);
+        return 0;
+}

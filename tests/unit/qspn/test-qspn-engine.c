@@ -1,0 +1,506 @@
+/* test-qspn-engine.c — QSPN engine pieces in isolation: fingerprints, costs, mch_ratio, ETP
+ * validation (malformed ETPs rejected without any state change), RPC server rules and the [BUG?]
+ * fixes of qspn.md. Must not: need root or the network. */
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+
+#include "qspn-internal.h"
+#include "qspn-test-util.h"
+
+static void test_fp_construct_picks_eldest_and_null_is_youngest(void)
+{
+        int32_t e_a[3] = { 2, 0, 0 }, e_b[3] = { 1, 0, 0 }, e_c[3] = { QSPN_ELD_NULL, 0, 0 };
+        QspnFp a = qspn_fp_level0(10, e_a, 3), b = qspn_fp_level0(20, e_b, 3), c = qspn_fp_level0(30, e_c, 3);
+        QspnFp others[2] = { b, c };
+        QspnFp up = qspn_fp_construct(&a, others, 2);
+        QspnFp up_c = qspn_fp_construct(&c, (QspnFp[]){ a }, 1);
+        QspnFp x = up, y = up;
+
+        g_assert_cmpint(up.id, ==, 20);
+        g_assert_cmpuint(up.level, ==, 1);
+        g_assert_cmpint(up.seed[0], ==, 1);
+        g_assert_cmpint(up.eld[0], ==, 0);
+        /* a null eldership never lends its id */
+        g_assert_cmpint(up_c.id, ==, 10);
+        /* elder_seed: lower seed is elder; a null seed is the youngest on both sides ([BUG?] §1.4) */
+        x.seed[0] = 0;
+        y.seed[0] = 1;
+        y.id = 99;
+        g_assert_true(qspn_fp_elder_seed(&x, &y));
+        g_assert_false(qspn_fp_elder_seed(&y, &x));
+        x.seed[0] = QSPN_ELD_NULL;
+        g_assert_false(qspn_fp_elder_seed(&x, &y));
+        g_assert_true(qspn_fp_elder_seed(&y, &x));
+        g_assert_false(qspn_fp_elder_seed(&x, &x));
+}
+
+static void test_cost_important_variation_30_percent(void)
+{
+        g_assert_true(qspn_cost_important_variation(10, 30, 0.3));   /* 30 > 10 + 9 */
+        g_assert_false(qspn_cost_important_variation(10, 14, 0.3));  /* 14 <= 10 + 4 */
+        g_assert_true(qspn_cost_important_variation(100, 69, 0.3));  /* 69 < 100 - 30 */
+        g_assert_false(qspn_cost_important_variation(100, 71, 0.3));
+        g_assert_true(qspn_cost_important_variation(100, QSPN_COST_DEAD, 0.3));
+        g_assert_true(qspn_cost_important_variation(QSPN_COST_NULL, 5, 0.3));
+        g_assert_false(qspn_cost_important_variation(QSPN_COST_NULL, QSPN_COST_NULL, 0.3));
+        g_assert_false(qspn_cost_important_variation(QSPN_COST_DEAD, QSPN_COST_DEAD, 0.3));
+        g_assert_true(qspn_cost_important_variation(100, 101, 0.0));
+        g_assert_cmpint(qspn_cost_add(QSPN_COST_NULL, 7), ==, 7);
+        g_assert_cmpint(qspn_cost_add(QSPN_COST_DEAD, 7), ==, QSPN_COST_DEAD);
+}
+
+static void test_mch_ratio_table(void)
+{
+        /* size < 10: gamma 1 -> max_common_hops_ratio whatever numgw */
+        g_assert_cmpfloat_with_epsilon(qspn_mch_ratio(0.6, 5, 1), 0.6, 1e-9);
+        /* numgw 1 (λ .45), size 30 (γ .8): ε = .27; (.6-.27)*.8+.27 = .534 */
+        g_assert_cmpfloat_with_epsilon(qspn_mch_ratio(0.6, 30, 1), 0.534, 1e-9);
+        /* numgw 9 (λ .08), size 5000 (γ .0001): ε = .048 */
+        g_assert_cmpfloat_with_epsilon(qspn_mch_ratio(0.6, 5000, 9), (0.6 - 0.048) * 0.0001 + 0.048, 1e-9);
+        g_assert_cmpfloat_with_epsilon(qspn_mch_ratio(0.6, 100, 4), (0.6 - 0.12) * 0.6 + 0.12, 1e-9);
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* a converged 3-node network to take valid ETPs from */
+
+typedef struct Net {
+        NtkTopology t;
+        Sim *s;
+        int id[3];
+} Net;
+
+static void net_init(Net *n)
+{
+        NtkAddress ad[3];
+        TtArc arcs[] = { { 0, 1, 1000 }, { 1, 2, 1000 } };
+        QspnConfig cfg;
+
+        n->t = tt_topo("4.2.2.2");
+        ad[0] = tt_addr(&n->t, "3.0.1.0");
+        ad[1] = tt_addr(&n->t, "3.0.1.1");
+        ad[2] = tt_addr(&n->t, "3.0.0.0");
+        qspn_config_default(&cfg);
+        cfg.periodic_ms = 0;
+        n->s = sim_new(&n->t, &cfg, 5);
+        tt_form(n->s, ad, 3, arcs, G_N_ELEMENTS(arcs), n->id);
+}
+
+static void *arc_to(Sim *s, int from, int to)
+{
+        QspnEngine *e = sim_engine(s, from);
+
+        for (size_t k = 0; k < qspn_engine_n_arcs(e); k++)
+                if (sim_arc_peer(s, from, qspn_engine_arc(e, k)) == to)
+                        return qspn_engine_arc(e, k);
+        g_error("no arc %d -> %d", from, to);
+        return NULL;
+}
+
+/* Everything observable of an engine, as text. */
+static char *state_of(const QspnEngine *e)
+{
+        GString *g = g_string_new(NULL);
+        const NtkTopology *t = qspn_engine_topology(e);
+
+        for (unsigned l = 0; l <= t->levels; l++)
+                g_string_append_printf(g, "fp%u=%" G_GINT64_FORMAT " ni%u=%u\n", l, (gint64) qspn_engine_fingerprint(e, l)->id,
+                        l, qspn_engine_nodes_inside(e, l));
+        for (size_t k = 0; k < qspn_engine_n_arcs(e); k++) {
+                const NtkAddress *p = qspn_engine_arc_peer(e, qspn_engine_arc(e, k));
+                char buf[NTK_ADDRESS_STRLEN];
+                g_string_append_printf(g, "arc %u peer %s\n", qspn_engine_arc_id(e, qspn_engine_arc(e, k)),
+                        p ? ntk_address_format(p, buf) : "-");
+        }
+        for (unsigned l = 0; l < t->levels; l++)
+                for (size_t i = 0; i < qspn_engine_n_destinations(e, l); i++) {
+                        NtkHCoord d = qspn_engine_destination(e, l, i);
+                        QspnPathView v[32];
+                        size_t n = qspn_engine_paths(e, d, false, v, 32);
+                        for (size_t k = 0; k < n && k < 32; k++) {
+                                g_string_append_printf(g, "(%u,%u) cost %" G_GINT64_FORMAT " fp %" G_GINT64_FORMAT " ni %u:", d.lvl,
+                                        d.pos, (gint64) v[k].cost, (gint64) v[k].path->fp.id, v[k].path->nodes_inside);
+                                for (unsigned h = 0; h < v[k].path->n_hops; h++)
+                                        g_string_append_printf(g, " (%u,%u)/%u", v[k].path->hops[h].lvl,
+                                                v[k].path->hops[h].pos, v[k].path->arcs[h]);
+                                g_string_append_c(g, '\n');
+                        }
+                }
+        return g_string_free(g, FALSE);
+}
+
+typedef void (*Mutate)(QspnEtp *m, const NtkTopology *t);
+
+static void mut_path_cycle(QspnEtp *m, const NtkTopology *t)
+{
+        QspnPath *p = m->paths[0], *q = qspn_path_new(p->n_hops + 1, p->n_hops + 1);
+        (void) t;
+        *q = *p;
+        q->n_hops = q->n_arcs = (uint16_t) (p->n_hops + 1);
+        q->arcs = (uint32_t *) (void *) (q->hops + q->n_hops);
+        memcpy(q->hops, p->hops, p->n_hops * sizeof(NtkHCoord));
+        memcpy(q->arcs, p->arcs, p->n_hops * sizeof(uint32_t));
+        /* repeat the last hop: the path re-enters a g-node */
+        q->hops[p->n_hops] = p->hops[p->n_hops - 1];
+        q->arcs[p->n_hops] = 77;
+        qspn_path_free(p);
+        m->paths[0] = q;
+}
+
+static void mut_hops_cycle(QspnEtp *m, const NtkTopology *t)
+{
+        (void) t;
+        m->hops = g_realloc(m->hops, 2 * sizeof(NtkHCoord));
+        m->hops[0] = m->hops[1] = (NtkHCoord){ 1, 1 };
+        m->n_hops = 2;
+}
+
+static void mut_level_out_of_range(QspnEtp *m, const NtkTopology *t)
+{
+        m->paths[0]->hops[0].lvl = t->levels;
+}
+
+static void mut_levels_decrease(QspnEtp *m, const NtkTopology *t)
+{
+        (void) t;
+        m->hops = g_realloc(m->hops, 2 * sizeof(NtkHCoord));
+        m->hops[0] = (NtkHCoord){ 2, 1 };
+        m->hops[1] = (NtkHCoord){ 1, 1 };
+        m->n_hops = 2;
+}
+
+static void mut_pos_out_of_range(QspnEtp *m, const NtkTopology *t)
+{
+        (void) t;
+        m->paths[0]->hops[0].pos = NTK_POS_MAX + 1u;
+}
+
+static void mut_arcs_shorter(QspnEtp *m, const NtkTopology *t)
+{
+        (void) t;
+        m->paths[0]->n_arcs = (uint16_t) (m->paths[0]->n_hops - 1);
+}
+
+static void mut_no_hops(QspnEtp *m, const NtkTopology *t)
+{
+        (void) t;
+        m->paths[0]->n_hops = 0;
+        m->paths[0]->n_arcs = 0;
+}
+
+static void mut_short_ignore_outside(QspnEtp *m, const NtkTopology *t)
+{
+        m->paths[0]->n_io = (uint16_t) (t->levels - 1);
+}
+
+static void mut_ignore_outside_false_above(QspnEtp *m, const NtkTopology *t)
+{
+        (void) t;
+        m->paths[0]->ignore_outside = 0;
+}
+
+static void mut_fp_wrong_level(QspnEtp *m, const NtkTopology *t)
+{
+        (void) t;
+        m->paths[0]->fp.level++;
+}
+
+static void mut_few_fingerprints(QspnEtp *m, const NtkTopology *t)
+{
+        m->n_fps = t->levels - 1;
+}
+
+static void mut_few_nodes_inside(QspnEtp *m, const NtkTopology *t)
+{
+        m->n_ni = t->levels - 1;
+}
+
+static void mut_msg_fp_level(QspnEtp *m, const NtkTopology *t)
+{
+        (void) t;
+        m->fps[1].level = 3;
+}
+
+static void mut_sender_levels(QspnEtp *m, const NtkTopology *t)
+{
+        m->node_address.levels = t->levels + 1;
+}
+
+static void mut_arc_id_zero(QspnEtp *m, const NtkTopology *t)
+{
+        (void) t;
+        m->paths[0]->arcs[0] = 0;
+}
+
+static void test_malformed_etps_rejected_without_state_change(void)
+{
+        static const struct {
+                const char *name;
+                Mutate f;
+                const char *needle;
+        } cases[] = {
+                { "path cycle", mut_path_cycle, "cycle" },
+                { "hop list cycle", mut_hops_cycle, "cycle" },
+                { "level out of range", mut_level_out_of_range, "level" },
+                { "levels decrease", mut_levels_decrease, "decrease" },
+                { "position out of range", mut_pos_out_of_range, "position" },
+                { "hops/arcs lengths", mut_arcs_shorter, "arcs" },
+                { "empty path", mut_no_hops, "no hops" },
+                { "short ignore_outside", mut_short_ignore_outside, "ignore_outside" },
+                { "ignore_outside above destination", mut_ignore_outside_false_above, "ignore_outside" },
+                { "path fingerprint level", mut_fp_wrong_level, "fingerprint" },
+                { "few fingerprints", mut_few_fingerprints, "fingerprints" },
+                { "few nodes_inside", mut_few_nodes_inside, "nodes_inside" },
+                { "message fingerprint level", mut_msg_fp_level, "fingerprint" },
+                { "sender address levels", mut_sender_levels, "levels" },
+                { "arc id zero", mut_arc_id_zero, "arc id" },
+        };
+        Net n;
+        QspnEtp *good = NULL;
+        QspnEngine *ea;
+        void *arc;
+
+        net_init(&n);
+        ea = sim_engine(n.s, n.id[0]);
+        arc = arc_to(n.s, n.id[0], n.id[1]);
+        /* a valid ETP from 1 to 0: 1's full ETP for 0, with a path to a level-1 destination */
+        g_assert_cmpint(qspn_engine_get_full_etp(sim_engine(n.s, n.id[1]), arc_to(n.s, n.id[1], n.id[0]),
+                                qspn_engine_address(ea), &good),
+                ==, 0);
+        g_assert_cmpuint(good->n_paths, >=, 1);
+        /* put a path to a level-1 destination first (ignore_outside above it matters) */
+        for (unsigned k = 0; k < good->n_paths; k++)
+                if (good->paths[k]->hops[good->paths[k]->n_hops - 1].lvl == 1) {
+                        QspnPath *x = good->paths[0];
+                        good->paths[0] = good->paths[k];
+                        good->paths[k] = x;
+                }
+        g_assert_cmpuint(good->paths[0]->hops[good->paths[0]->n_hops - 1].lvl, ==, 1);
+        g_assert_cmpint(qspn_etp_validate(&n.t, qspn_engine_address(ea), good, NULL), ==, 0);
+
+        for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
+                _cleanup_(qspn_etp_freep) QspnEtp *bad = qspn_etp_dup(good);
+                g_autofree char *before = state_of(ea), *after = NULL;
+                NtkErr err = { "" };
+                uint64_t etps = sim_etps(n.s);
+
+                cases[c].f(bad, &n.t);
+                g_assert_cmpint(qspn_engine_receive_etp(ea, arc, bad, false, &err), ==, -EBADMSG);
+                if (!strstr(err.msg, cases[c].needle))
+                        g_error("%s: message '%s' does not mention '%s'", cases[c].name, err.msg, cases[c].needle);
+                after = state_of(ea);
+                g_assert_cmpstr(before, ==, after);
+                g_assert_cmpuint(sim_etps(n.s), ==, etps);
+                g_assert_cmpuint(sim_run(n.s, UINT64_MAX, UINT64_MAX), ==, 0);
+                /* full answers are validated too: a bad answer is dropped like a failed request */
+                g_assert_cmpint(qspn_etp_validate(&n.t, qspn_engine_address(ea), bad, NULL), ==, -EBADMSG);
+        }
+        /* the sender equal to me */
+        {
+                _cleanup_(qspn_etp_freep) QspnEtp *bad = qspn_etp_dup(good);
+                bad->node_address = *qspn_engine_address(ea);
+                g_assert_cmpint(qspn_engine_receive_etp(ea, arc, bad, false, NULL), ==, -EBADMSG);
+        }
+        /* a valid but cyclic ETP (its hop list contains my own g-node) is dropped silently (R2) */
+        {
+                _cleanup_(qspn_etp_freep) QspnEtp *cyc = qspn_etp_dup(good);
+                g_autofree char *before = state_of(ea), *after = NULL;
+                cyc->hops = g_realloc(cyc->hops, sizeof(NtkHCoord));
+                cyc->hops[0] = (NtkHCoord){ 0, qspn_engine_address(ea)->pos[0] };
+                cyc->n_hops = 1;
+                g_assert_cmpint(qspn_engine_receive_etp(ea, arc, cyc, false, NULL), ==, 0);
+                after = state_of(ea);
+                g_assert_cmpstr(before, ==, after);
+        }
+        /* an unknown arc */
+        g_assert_cmpint(qspn_engine_receive_etp(ea, (void *) &n, good, false, NULL), ==, -ENOENT);
+        /* and the good one is accepted and changes nothing (already known) */
+        g_assert_cmpint(qspn_engine_receive_etp(ea, arc, good, false, NULL), ==, 0);
+        qspn_etp_free(good);
+        sim_free(n.s);
+}
+
+/* [BUG?] §3.8: got_prepare_destroy is ignored while already preparing (no 10 s storm). */
+static void test_prepare_destroy_deduplicated(void)
+{
+        Net n;
+        void *arc;
+        QspnEngine *e;
+        uint64_t before;
+
+        net_init(&n);
+        g_assert_cmpint(sim_make_connectivity(n.s, n.id[1], 1, 2, 2), ==, 0);
+        sim_run(n.s, UINT64_MAX, UINT64_MAX);
+        e = sim_engine(n.s, n.id[1]);
+        arc = arc_to(n.s, n.id[1], n.id[0]);
+        g_assert_cmpint(qspn_engine_got_prepare_destroy(e, arc), ==, 0);
+        before = sim_now(n.s);
+        g_assert_cmpint(qspn_engine_got_prepare_destroy(e, arc), ==, 0);
+        g_assert_cmpint(qspn_engine_got_prepare_destroy(e, arc), ==, 0);
+        /* one remove_identity timer, 10 s later */
+        sim_run(n.s, UINT64_MAX, UINT64_MAX);
+        g_assert_cmpuint(sim_now(n.s) - before, >=, 10000);
+        /* a main identity ignores it */
+        g_assert_cmpint(qspn_engine_got_prepare_destroy(sim_engine(n.s, n.id[0]), arc_to(n.s, n.id[0], n.id[1])), ==, 0);
+        sim_free(n.s);
+}
+
+/* §3.4: during bootstrap get_full_etp answers BootstrapInProgress; [BUG?] arc_remove removes fully. */
+static void test_bootstrap_rules(void)
+{
+        NtkTopology t = tt_topo("4.2.2.2");
+        QspnConfig cfg;
+        Sim *s;
+        NtkAddress a0 = tt_addr(&t, "3.0.1.0"), a1 = tt_addr(&t, "3.0.1.1");
+        int32_t e0[4] = { 0 }, e1[4] = { 1, 0, 0, 0 };
+        int i0, i1;
+        QspnEtp *m = NULL;
+        QspnEngine *e1p;
+
+        qspn_config_default(&cfg);
+        cfg.periodic_ms = 0;
+        s = sim_new(&t, &cfg, 3);
+        i0 = sim_create_net(s, "a", &a0, 1, e0);
+        sim_run(s, UINT64_MAX, UINT64_MAX);
+        i1 = sim_enter_node(s, "b", &a1, 2, e1, 1, (SimPeerArc[]){ { i0, 1000 } }, 1);
+        e1p = sim_engine(s, i1);
+        g_assert_false(qspn_engine_bootstrap_complete(e1p));
+        g_assert_cmpint(qspn_engine_get_full_etp(e1p, arc_to(s, i1, i0), &a0, &m), ==, QSPN_ERR_BOOTSTRAP);
+        g_assert_null(m);
+        g_assert_cmpuint(qspn_engine_n_arcs(e1p), ==, 1);
+        g_assert_cmpint(qspn_engine_arc_remove(e1p, arc_to(s, i1, i0)), ==, 0);
+        g_assert_cmpuint(qspn_engine_n_arcs(e1p), ==, 0);
+        /* alone: it gives up after the bootstrap timeout and becomes a network of its own */
+        sim_run(s, UINT64_MAX, UINT64_MAX);
+        g_assert_true(qspn_engine_bootstrap_complete(e1p));
+        sim_free(s);
+}
+
+/* [BUG?] §2.5: a peer's new coordinate learnt through get_full_etp is not silently overwritten. */
+static void test_get_full_etp_keeps_known_peer_address(void)
+{
+        Net n;
+        QspnEngine *e;
+        void *arc;
+        NtkAddress moved;
+        QspnEtp *m = NULL;
+        char buf[NTK_ADDRESS_STRLEN];
+
+        net_init(&n);
+        e = sim_engine(n.s, n.id[1]);
+        arc = arc_to(n.s, n.id[1], n.id[0]);
+        moved = *qspn_engine_arc_peer(e, arc);
+        moved.pos[0] = 2; /* as if 0 had become virtual */
+        g_assert_cmpint(qspn_engine_get_full_etp(e, arc, &moved, &m), ==, 0);
+        qspn_etp_free(m);
+        g_assert_cmpstr(ntk_address_format(qspn_engine_arc_peer(e, arc), buf), ==, "3.0.1.0");
+        sim_free(n.s);
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* update_map on hand-made paths: the disjointness example of qspn.md §2.7.5 */
+
+static void nop_send(void *ctx, void *arc, const QspnEtp *m, bool f)
+{
+        (void) ctx, (void) arc, (void) m, (void) f;
+}
+
+static void nop_req(void *ctx, void *arc, const NtkAddress *a, uint64_t t)
+{
+        (void) ctx, (void) arc, (void) a, (void) t;
+}
+
+static void nop_arm(void *ctx, uint64_t ms, uint64_t t)
+{
+        (void) ctx, (void) ms, (void) t;
+}
+
+static uint32_t seq_random(void *ctx, uint32_t lo, uint32_t hi)
+{
+        static uint32_t next = 1000;
+        (void) ctx, (void) hi;
+        return lo + next++;
+}
+
+static QspnPath *mkpath(const QspnEngine *e, const char *hops, const uint32_t *arcs, QspnCost cost)
+{
+        /* hops: letters B..G are level-0 positions 1..6 */
+        unsigned n = (unsigned) strlen(hops);
+        QspnPath *p = qspn_path_new(n, n);
+
+        for (unsigned i = 0; i < n; i++) {
+                p->hops[i] = (NtkHCoord){ 0, (uint32_t) (hops[i] - 'A') };
+                p->arcs[i] = arcs[i];
+        }
+        p->cost = cost;
+        p->fp = qspn_fp_level0(hops[n - 1], NULL, e->L);
+        p->nodes_inside = 1;
+        p->n_io = (uint16_t) e->L;
+        return p;
+}
+
+static void test_disjoint_selection_documented_example(void)
+{
+        NtkTopology t = tt_topo_raw((unsigned[]){ 8, 2 }, 2);
+        NtkAddress a = tt_addr(&t, "0.0"), b = tt_addr(&t, "0.1");
+        QspnFp fp = qspn_fp_level0(1, NULL, 2);
+        QspnIo io = { .send_etp = nop_send, .request_full_etp = nop_req, .arm_timer = nop_arm, .random = seq_random };
+        QspnHost host = { .io = &io };
+        QspnConfig cfg;
+        QspnEngine *e = NULL;
+        PathVec Q = { 0 }, all = { 0 };
+        HVec bset = { 0 };
+        uint32_t ab;
+        int dummy;
+        QspnPathView v[8];
+        size_t n;
+
+        qspn_config_default(&cfg);
+        cfg.max_common_hops_ratio = 0.7;
+        g_assert_cmpint(qspn_engine_create_net(&cfg, &t, &a, &fp, &host, &e, NULL), ==, 0);
+        g_assert_cmpint(qspn_engine_arc_add(e, &dummy, 100), ==, 0);
+        ab = qspn_engine_arc_id(e, &dummy);
+        e->arcs[0].has_peer = true;
+        e->arcs[0].peer = b;
+        /* first the intermediate destinations B..F */
+        pathvec_push(&Q, mkpath(e, "B", (uint32_t[]){ ab }, 0));
+        pathvec_push(&Q, mkpath(e, "BC", (uint32_t[]){ ab, 11 }, 25));
+        pathvec_push(&Q, mkpath(e, "BD", (uint32_t[]){ ab, 13 }, 30));
+        pathvec_push(&Q, mkpath(e, "BE", (uint32_t[]){ ab, 15 }, 20));
+        pathvec_push(&Q, mkpath(e, "BEF", (uint32_t[]){ ab, 15, 16 }, 45));
+        g_assert_cmpint(qe_update_map(e, &Q, 0, &all, &bset), ==, 0);
+        pathvec_clear(&all);
+        /* then the five paths to G: BC 150, BD 160, BEF 170, BED 180, BDEF 190 (with A-B = 100) */
+        pathvec_push(&Q, mkpath(e, "BDEFG", (uint32_t[]){ ab, 13, 19, 16, 17 }, 90));
+        pathvec_push(&Q, mkpath(e, "BEDG", (uint32_t[]){ ab, 15, 18, 14 }, 80));
+        pathvec_push(&Q, mkpath(e, "BCG", (uint32_t[]){ ab, 11, 12 }, 50));
+        pathvec_push(&Q, mkpath(e, "BEFG", (uint32_t[]){ ab, 15, 16, 17 }, 70));
+        pathvec_push(&Q, mkpath(e, "BDG", (uint32_t[]){ ab, 13, 14 }, 60));
+        g_assert_cmpint(qe_update_map(e, &Q, 0, &all, &bset), ==, 0);
+        n = qspn_engine_paths(e, (NtkHCoord){ 0, 6 }, false, v, 8);
+        g_assert_cmpuint(n, ==, 3);
+        g_assert_cmpint(v[0].cost, ==, 150);
+        g_assert_cmpint(v[1].cost, ==, 160);
+        g_assert_cmpint(v[2].cost, ==, 170);
+        g_assert_cmpuint(v[2].path->n_hops, ==, 4); /* B E F G */
+        /* the three selected are advertised */
+        g_assert_cmpuint(all.n, ==, 3);
+        pathvec_clear(&all);
+        hvec_clear(&bset);
+        qspn_engine_free(e);
+}
+
+int main(int argc, char **argv)
+{
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/qspn/fp/construct_and_elder_seed", test_fp_construct_picks_eldest_and_null_is_youngest);
+        g_test_add_func("/qspn/cost/important_variation", test_cost_important_variation_30_percent);
+        g_test_add_func("/qspn/mch_ratio/table", test_mch_ratio_table);
+        g_test_add_func("/qspn/etp/malformed_rejected_without_state_change",
+                test_malformed_etps_rejected_without_state_change);
+        g_test_add_func("/qspn/bug/prepare_destroy_deduplicated", test_prepare_destroy_deduplicated);
+        g_test_add_func("/qspn/bootstrap/rules", test_bootstrap_rules);
+        g_test_add_func("/qspn/bug/get_full_etp_keeps_known_peer", test_get_full_etp_keeps_known_peer_address);
+        g_test_add_func("/qspn/update_map/disjoint_selection_example", test_disjoint_selection_documented_example);
+        return g_test_run();
+}
