@@ -386,6 +386,15 @@ static int find_arc_by_name(Ntkd *d, const char *dev, const char *peer_mac, ArcE
         return sd_bus_error_setf(error, ERR_NOT_FOUND, "no arc on '%s' towards %s", dev, peer_mac);
 }
 
+/* The (dev, peer_mac) arguments every arc method starts with, resolved to the arc. */
+static int read_arc_arguments(sd_bus_message *m, Ntkd *d, ArcExtra **ret, sd_bus_error *error)
+{
+        const char *dev, *peer_mac;
+        int r = sd_bus_message_read(m, "ss", &dev, &peer_mac);
+
+        return r < 0 ? r : find_arc_by_name(d, dev, peer_mac, ret, error);
+}
+
 static int authorize(sd_bus_message *m, sd_bus_error *error)
 {
         int r = polkit_check(m, NTKD_POLKIT_ACTION, error);
@@ -395,15 +404,12 @@ static int authorize(sd_bus_message *m, sd_bus_error *error)
 static int method_accept_arc(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Ntkd *d = userdata;
-        const char *dev, *peer_mac;
         char p[PATH_MAX_LEN];
+        NtkNbArcInfo a;
         ArcExtra *x;
         int r;
 
-        r = sd_bus_message_read(m, "ss", &dev, &peer_mac);
-        if (r < 0)
-                return r;
-        r = find_arc_by_name(d, dev, peer_mac, &x, error);
+        r = read_arc_arguments(m, d, &x, error);
         if (r < 0)
                 return r;
         r = authorize(m, error);
@@ -414,9 +420,12 @@ static int method_accept_arc(sd_bus_message *m, void *userdata, sd_bus_error *er
                 x->accepted = true;
                 r = identity_driver_arc_accepted(d, x);
                 if (r < 0) {
+                        char mac[NTK_MAC_STRLEN];
                         x->accepted = false;
-                        return sd_bus_error_setf(error, ERR_FAILED, "cannot accept the arc on '%s' towards %s: %s", dev,
-                                peer_mac, strerror(-r));
+                        if (ntk_nb_get_arc(d->nb, x->arc_id, &a) < 0)
+                                memset(&a, 0, sizeof a);
+                        return sd_bus_error_setf(error, ERR_FAILED, "cannot accept the arc on '%s' towards %s: %s",
+                                a.dev, ntk_mac_format(a.peer_mac, mac), strerror(-r));
                 }
                 bus_api_arc_changed(d, x->arc_id);
         }
@@ -426,15 +435,14 @@ static int method_accept_arc(sd_bus_message *m, void *userdata, sd_bus_error *er
 static int method_set_arc_cost(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Ntkd *d = userdata;
-        const char *dev, *peer_mac;
         uint32_t cost;
         ArcExtra *x;
         int r;
 
-        r = sd_bus_message_read(m, "ssu", &dev, &peer_mac, &cost);
+        r = read_arc_arguments(m, d, &x, error);
         if (r < 0)
                 return r;
-        r = find_arc_by_name(d, dev, peer_mac, &x, error);
+        r = sd_bus_message_read(m, "u", &cost);
         if (r < 0)
                 return r;
         if (cost > 60u * 1000000u)
@@ -450,14 +458,10 @@ static int method_set_arc_cost(sd_bus_message *m, void *userdata, sd_bus_error *
 static int method_remove_arc(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Ntkd *d = userdata;
-        const char *dev, *peer_mac;
         ArcExtra *x;
         int r;
 
-        r = sd_bus_message_read(m, "ss", &dev, &peer_mac);
-        if (r < 0)
-                return r;
-        r = find_arc_by_name(d, dev, peer_mac, &x, error);
+        r = read_arc_arguments(m, d, &x, error);
         if (r < 0)
                 return r;
         r = authorize(m, error);
