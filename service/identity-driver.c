@@ -269,7 +269,7 @@ int identity_driver_start(Ntkd *d)
                 memcpy(macs[i], d->nics[i].mac, 6);
                 lls[i] = d->nics[i].ll;
         }
-        r = ntk_idm_new(devs, (const uint8_t (*)[6]) macs, lls, d->n_nics, &d->rng.state, &d->idm, &e);
+        r = ntk_idm_new(devs, (const uint8_t (*)[6]) macs, lls, d->n_nics, &d->rng, &d->idm, &e);
         if (r < 0)
                 fprintf(stderr, "ntkd: identities: %s\n", e.msg);
         return r;
@@ -453,7 +453,7 @@ int identity_driver_add(Ntkd *d, uint64_t migration_id, uint64_t old_id, uint64_
 
         if (!out)
                 return -ENOMEM;
-        r = ntk_idm_add_identity(d->idm, migration_id, old_id, &d->rng.state, choose_linklocal, d, ret_new_id, out,
+        r = ntk_idm_add_identity(d->idm, migration_id, old_id, &d->rng, choose_linklocal, d, ret_new_id, out,
                 &e);
         if (r < 0) {
                 if (ret_msg)

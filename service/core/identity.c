@@ -88,16 +88,6 @@ struct NtkIdm {
 
 /* ---- small values ---- */
 
-static uint64_t rng_next(uint64_t *s)
-{
-        /* splitmix64 */
-        uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-}
-
 /* 169.254.0.0/16 without 169.254.0.x and 169.254.255.x (RFC 3927 reserves them). */
 static bool ll_valid(uint32_t ll)
 {
@@ -512,12 +502,12 @@ static void arc_forget(NtkIdm *m, Arc *a, bool emit_removed, NtkIdmOut *o)
 
 /* ---- lifetime ---- */
 
-static NtkIdentityId new_identity_id(NtkIdm *m, uint64_t *rng)
+static NtkIdentityId new_identity_id(NtkIdm *m, NtkRng *rng)
 {
         NtkIdentityId id;
 
         do
-                id = rng_next(rng);
+                id = ntk_rng_next(rng);
         while (id == 0 || find_identity(m, id));
         return id;
 }
@@ -560,7 +550,7 @@ static void nic_add(NtkIdm *m, const char *dev, const uint8_t mac[6], uint32_t l
 }
 
 int ntk_idm_new(const char *const *devs, const uint8_t (*macs)[6], const uint32_t *linklocals, size_t n,
-        uint64_t *rng, NtkIdm **ret, NtkErr *err)
+        NtkRng *rng, NtkIdm **ret, NtkErr *err)
 {
         _cleanup_(ntk_idm_freep) NtkIdm *m = NULL;
         int r;
@@ -775,7 +765,7 @@ int ntk_idm_prepare_add_identity(
         return 0;
 }
 
-int ntk_idm_add_identity(NtkIdm *m, uint64_t migration_id, NtkIdentityId old_id, uint64_t *rng,
+int ntk_idm_add_identity(NtkIdm *m, uint64_t migration_id, NtkIdentityId old_id, NtkRng *rng,
         NtkIdmLinklocalChooser choose, void *userdata, NtkIdentityId *ret_new_id, NtkIdmOut *out,
         NtkErr *err)
 {
@@ -868,7 +858,7 @@ int ntk_idm_add_identity(NtkIdm *m, uint64_t migration_id, NtkIdentityId old_id,
                         continue;
                 mac[d][0] = 0x4e;
                 for (unsigned k = 1; k < 6; k++)
-                        mac[d][k] = (uint8_t) rng_next(rng);
+                        mac[d][k] = (uint8_t) ntk_rng_next(rng);
                 memset(n, 0, sizeof(*n));
                 n->used = true;
                 copy_str(n->dev, sizeof(n->dev), pseudo[d]);

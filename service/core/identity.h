@@ -46,6 +46,7 @@
 
 #include "error.h"
 #include "kops.h"
+#include "rng.h"
 
 #define NTK_IDM_MAX_IDENTITIES 16
 #define NTK_IDM_MAX_DEVS 8            /* real NICs handled */
@@ -196,9 +197,9 @@ const char *ntk_idm_call_to_string(NtkIdmCall c);
 /* ---- lifetime and NICs ---- */
 
 /* The real NICs with the link-locals Neighborhood assigned (n may be 0). Creates the main identity in the
- * default namespace with a random id from *rng (a splitmix64 state owned by the caller). */
+ * default namespace with a random id from *rng (rng.h, owned by the caller). */
 int ntk_idm_new(const char *const *devs, const uint8_t (*macs)[6], const uint32_t *linklocals, size_t n,
-        uint64_t *rng, NtkIdm **ret, NtkErr *err);
+        NtkRng *rng, NtkIdm **ret, NtkErr *err);
 NtkIdm *ntk_idm_free(NtkIdm *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(NtkIdm *, ntk_idm_free);
 
@@ -248,7 +249,7 @@ typedef int (*NtkIdmLinklocalChooser)(void *userdata, const char *real_dev, uint
  * ntkv<N>_<dev> (MAC 4E:xx… from *rng) per real NIC the old identity handles, link-local from choose.
  * -ENOENT no prepared migration, -EALREADY already added, -ENAMETOOLONG a pseudo-NIC name does not fit
  * IFNAMSIZ, -ENOSPC, -EINVAL a chosen link-local is not a usable 169.254/16 address or is in use. */
-int ntk_idm_add_identity(NtkIdm *m, uint64_t migration_id, NtkIdentityId old_id, uint64_t *rng,
+int ntk_idm_add_identity(NtkIdm *m, uint64_t migration_id, NtkIdentityId old_id, NtkRng *rng,
         NtkIdmLinklocalChooser choose, void *userdata, NtkIdentityId *ret_new_id, NtkIdmOut *out,
         NtkErr *err);
 /* The MAC the helper reports for a pseudo-NIC of a pending duplication. IGNORED for an unknown name. */

@@ -1,5 +1,5 @@
-/* linklocal.h — the link-local address (169.254.x.y/32) of a managed interface: which ones ntk may use,
- * choosing a free one, and the small deterministic PRNG that pure code draws from. Must not: read any clock.
+/* linklocal.h — the link-local address (169.254.x.y/32) of a managed interface: which ones ntk may use, and
+ * choosing a free one (randomness from rng.h). Must not: read any clock.
  */
 #pragma once
 
@@ -7,20 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A splitmix64 generator. The state is the caller's (seed it once, e.g. from getrandom() in the daemon, or
- * with a constant in tests): the same seed gives the same sequence on every machine. Not cryptographic. */
-typedef struct NtkRng {
-        uint64_t state;
-} NtkRng;
+#include "rng.h"
 
-static inline void ntk_rng_init(NtkRng *rng, uint64_t seed)
-{
-        rng->state = seed;
-}
-
-uint64_t ntk_rng_next(NtkRng *rng);
-/* Uniform in [0, n), without modulo bias; 0 when n is 0. */
-uint64_t ntk_rng_below(NtkRng *rng, uint64_t n);
 
 /* The rule (the same for our own choice and for what we accept from a neighbour):
  *

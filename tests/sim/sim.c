@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "sim.h"
 
 #define ARC_TIMEOUT_MS 10000
@@ -100,7 +101,7 @@ typedef struct GnodeReg {
 struct Sim {
         NtkTopology t;
         QspnConfig cfg;
-        uint64_t rng;
+        NtkRng rng;
         uint64_t now, seq, last_activity;
         QEv *heap;
         size_t n_heap, cap_heap;
@@ -120,10 +121,7 @@ struct Sim {
 
 static uint64_t rng_next(Sim *s)
 {
-        uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
+        return ntk_rng_next(&s->rng);
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -455,7 +453,7 @@ Sim *sim_new(const NtkTopology *t, const QspnConfig *cfg, uint64_t seed)
                 qspn_config_default(&s->cfg);
                 s->cfg.periodic_ms = 0;
         }
-        s->rng = seed * 0x2545f4914f6cdd1dull + 1;
+        ntk_rng_init(&s->rng, seed * 0x2545f4914f6cdd1dull + 1);
         s->io = (QspnIo){
                 .send_etp = io_send_etp,
                 .send_etp_many = io_send_etp_many,

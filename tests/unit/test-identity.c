@@ -26,7 +26,7 @@ static const uint8_t MAC_PB[6] = { 0x4E, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E };
 
 typedef struct Sys {
         NtkIdm *m;
-        uint64_t rng;
+        NtkRng rng;
         uint32_t ll_next; /* what the chooser hands out next; 0 = fail */
 } Sys;
 
@@ -48,7 +48,7 @@ static void sys_init(Sys *s, const char *dev, const uint8_t mac[6], uint32_t ll,
         NtkErr err = { "" };
 
         memcpy(macs[0], mac, 6);
-        s->rng = seed;
+        ntk_rng_init(&s->rng, seed);
         s->ll_next = 0;
         if (ntk_idm_new(devs, (const uint8_t(*)[6]) macs, &ll, 1, &s->rng, &s->m, &err) < 0)
                 g_error("ntk_idm_new: %s", err.msg);
@@ -755,7 +755,7 @@ static void test_nics_added_later_and_removed(void)
         NtkIdentityId a_old, a_new;
         NtkIdmIdentityInfo info;
         uint32_t arc;
-        Sys a = { .rng = 9 };
+        Sys a = { .rng = { 9 } };
 
         g_assert_cmpint(ntk_idm_new(devs, macs, lls, 2, &a.rng, &a.m, NULL), ==, 0);
         g_assert_cmpint(
