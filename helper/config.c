@@ -1,4 +1,4 @@
-/* config.c — reads /etc/ntk/helper.conf into a HelperConfig.
+/* config.c — the text of /etc/ntk/helper.conf into a HelperConfig (pure: no I/O).
  * Must not: accept a value it cannot check; every error names the key and the value. */
 #include <errno.h>
 #include <stdio.h>
@@ -62,17 +62,6 @@ int helper_config_parse(const char *text, HelperConfig *ret, NtkErr *err)
 {
         HelperConfig c = { .range = { .addr = 10u << 24, .prefix = 8 } };
         int r = kvconf_parse(text, "[Helper]", parse_line, &c, err);
-
-        if (r < 0)
-                return r;
-        *ret = c;
-        return 0;
-}
-
-int helper_config_load(const char *path, HelperConfig *ret, NtkErr *err)
-{
-        HelperConfig c = { .range = { .addr = 10u << 24, .prefix = 8 } };
-        int r = kvconf_load(path, "[Helper]", parse_line, &c, err);
 
         if (r < 0)
                 return r;

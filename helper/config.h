@@ -1,5 +1,5 @@
 /* config.h — ntk-helper's configuration: managed interfaces, the Netsukuku range, the ports sockets may
- * bind. Must not: read anything but the one file it is given. */
+ * bind. Must not: do I/O (main.c reads the file; this parses its text). */
 #pragma once
 
 #include <stdint.h>
@@ -24,6 +24,5 @@ typedef struct HelperConfig {
  *   ManagedInterfaces=eth1 eth2      NetsukukuRange=10.0.0.0/8      Ports=269 270
  * Unknown keys and bad values are errors naming them. */
 int helper_config_parse(const char *text, HelperConfig *ret, NtkErr *err);
-int helper_config_load(const char *path, HelperConfig *ret, NtkErr *err);
 
 bool helper_config_is_managed(const HelperConfig *c, const char *ifname);

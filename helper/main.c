@@ -12,6 +12,9 @@
 #include "netns.h"
 #include "ledger.h"
 #include "rttables.h"
+#include "textfile.h"
+
+#define CONFIG_MAX (64 * 1024)
 
 /* Restart is the moment of truth: forget namespaces of the ledger that are gone or were replaced by
  * somebody else's (and the links recorded in them), so they can never be taken for ours. */
@@ -50,6 +53,7 @@ int main(int argc, char **argv)
 {
         const char *config_path = HELPER_CONFIG_PATH;
         Helper h = { .paths = { .ledger = LEDGER_PATH, .rttables = RTTABLES_DROPIN } };
+        _cleanup_free_ char *text = NULL;
         NtkErr e = { "" };
         sigset_t mask;
         int r;
@@ -77,12 +81,17 @@ int main(int argc, char **argv)
                 *target = argv[++i];
         }
 
-        r = helper_config_load(config_path, &h.config, &e);
+        r = read_text_file(config_path, CONFIG_MAX, &text);
         if (r == -ENOENT) {
                 fprintf(stderr, "ntk-helper: no %s: no managed interfaces, range 10.0.0.0/8\n", config_path);
-                (void) helper_config_parse("", &h.config, NULL);
+                r = helper_config_parse("", &h.config, &e);
         } else if (r < 0) {
-                fprintf(stderr, "ntk-helper: %s\n", e.msg);
+                fprintf(stderr, "ntk-helper: cannot read %s: %s\n", config_path, strerror(-r));
+                return 1;
+        } else
+                r = helper_config_parse(text, &h.config, &e);
+        if (r < 0) {
+                fprintf(stderr, "ntk-helper: %s: %s\n", config_path, e.msg);
                 return 1;
         }
         r = ledger_load(h.paths.ledger, &h.state, &e);

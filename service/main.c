@@ -13,6 +13,7 @@
 
 #include "helper-proxy.h"
 #include "linkinfo.h"
+#include "textfile.h"
 #include "ntkd.h"
 
 uint64_t ntkd_now_ns(void)
@@ -124,6 +125,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 int main(int argc, char **argv)
 {
         const char *config = NTKD_CONFIG_PATH;
+        _cleanup_free_ char *text = NULL;
         Ntkd d = {};
         NtkErr e = { "" };
         uint64_t seed, node_id;
@@ -138,9 +140,14 @@ int main(int argc, char **argv)
                         return 2;
                 }
         }
-        r = ntkd_config_load(config, &d.cfg, &e);
+        r = read_text_file(config, 64 * 1024, &text);
         if (r < 0) {
-                fprintf(stderr, "ntkd: %s\n", e.msg);
+                fprintf(stderr, "ntkd: cannot read %s: %s\n", config, strerror(-r));
+                return 1;
+        }
+        r = ntkd_config_parse(text, &d.cfg, &e);
+        if (r < 0) {
+                fprintf(stderr, "ntkd: %s: %s\n", config, e.msg);
                 return 1;
         }
         seed = d.cfg.seed;

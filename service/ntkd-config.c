@@ -1,4 +1,4 @@
-/* ntkd-config.c — reads /etc/ntk/ntkd.conf (kvconf syntax, section [Ntkd]).
+/* ntkd-config.c — the text of /etc/ntk/ntkd.conf (kvconf syntax, section [Ntkd]) into an NtkdConfig.
  * Must not: accept a value it cannot check; errors name the key and the value. */
 #include <errno.h>
 #include <stdio.h>
@@ -45,17 +45,6 @@ int ntkd_config_parse(const char *text, NtkdConfig *ret, NtkErr *err)
 {
         NtkdConfig c = { .port = NTKD_DEFAULT_PORT };
         int r = kvconf_parse(text, "[Ntkd]", parse_line, &c, err);
-
-        if (r < 0)
-                return r;
-        *ret = c;
-        return 0;
-}
-
-int ntkd_config_load(const char *path, NtkdConfig *ret, NtkErr *err)
-{
-        NtkdConfig c = { .port = NTKD_DEFAULT_PORT };
-        int r = kvconf_load(path, "[Ntkd]", parse_line, &c, err);
 
         if (r < 0)
                 return r;

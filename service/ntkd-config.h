@@ -1,5 +1,5 @@
 /* ntkd-config.h — ntkd's configuration: managed interfaces and the port neighbours talk on.
- * Must not: read anything but the one file it is given. */
+ * Must not: do I/O (main.c reads the file; this parses its text). */
 #pragma once
 
 #include <stdint.h>
@@ -20,4 +20,3 @@ typedef struct NtkdConfig {
 
 /*   ManagedInterfaces=eth1 eth2     Port=269     Seed=1234 */
 int ntkd_config_parse(const char *text, NtkdConfig *ret, NtkErr *err);
-int ntkd_config_load(const char *path, NtkdConfig *ret, NtkErr *err);

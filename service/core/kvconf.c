@@ -1,7 +1,6 @@
 /* kvconf.c — line splitting, comments and stripping of ntk's configuration files.
  * Must not: interpret keys; every error carries the line number. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "kvconf.h"
@@ -48,27 +47,4 @@ int kvconf_parse(const char *text, const char *section, KvconfHandler handler, v
                         return ntk_err(err, r, "line %u: %s", lineno, e.msg);
         }
         return 0;
-}
-
-int kvconf_load(const char *path, const char *section, KvconfHandler handler, void *userdata, NtkErr *err)
-{
-        _cleanup_free_ char *buf = calloc(1, 65537);
-        FILE *f;
-        size_t n;
-        int r;
-
-        if (!buf)
-                return -ENOMEM;
-        f = fopen(path, "re");
-        if (!f) {
-                r = -errno;
-                return ntk_err(err, r, "cannot open %s: %s", path, strerror(-r));
-        }
-        n = fread(buf, 1, 65536, f);
-        r = ferror(f) || !feof(f);
-        fclose(f);
-        if (r)
-                return ntk_err(err, -EFBIG, "%s: unreadable or larger than 64 KiB", path);
-        buf[n] = '\0';
-        return kvconf_parse(buf, section, handler, userdata, err);
 }

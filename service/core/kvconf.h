@@ -10,6 +10,3 @@ typedef int (*KvconfHandler)(const char *key, char *value, void *userdata, NtkEr
 
 /* Parses text, accepting the section header `section` (e.g. "[Helper]") and no other. */
 int kvconf_parse(const char *text, const char *section, KvconfHandler handler, void *userdata, NtkErr *err);
-
-/* Reads a file of at most 64 KiB and parses it. -ENOENT when it does not exist (err set). */
-int kvconf_load(const char *path, const char *section, KvconfHandler handler, void *userdata, NtkErr *err);
