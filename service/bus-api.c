@@ -552,15 +552,13 @@ static int manager_property(sd_bus *bus, const char *path, const char *interface
         if (streq(property, "NodeId"))
                 return sd_bus_message_append(reply, "t", ntk_nb_my_id(d->nb));
         if (streq(property, "Counters")) {
-                static const char *const buckets[] = { "oversized", "malformed", "version", "too-long-list",
-                        "invalid-field", "memory-budget", "out-of-memory", "no-space", "other" };
                 const NtkNbStats *st = ntk_nb_stats(d->nb);
                 r = sd_bus_message_open_container(reply, 'a', "{st}");
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "{st}", "rx-ok", d->counters.rx_ok);
-                for (size_t i = 0; r >= 0 && i < ELEMENTSOF(buckets); i++) {
+                for (size_t i = 0; r >= 0 && i < WIRE_DROP_REASONS; i++) {
                         char key[64];
-                        snprintf(key, sizeof key, "rx-dropped-%s", buckets[i]);
+                        snprintf(key, sizeof key, "rx-dropped-%s", wire_drop_label(i));
                         r = sd_bus_message_append(reply, "{st}", key, d->counters.rx_dropped[i]);
                 }
                 for (int i = 0; r >= 0 && i < _NTK_NB_DROP_MAX; i++) {

@@ -23,15 +23,7 @@ Nic *ntkd_find_nic(Ntkd *d, const char *dev)
 
 static void count_drop(Ntkd *d, int r)
 {
-        static const char *const buckets[] = { "oversized", "malformed", "version", "too-long-list", "invalid-field",
-                "memory-budget", "out-of-memory", "no-space" };
-        const char *name = wire_drop_reason(r);
-        size_t i;
-
-        for (i = 0; i < ELEMENTSOF(buckets); i++)
-                if (streq(name, buckets[i]))
-                        break;
-        d->counters.rx_dropped[i]++; /* the last bucket is "other" */
+        d->counters.rx_dropped[wire_drop_index(r)]++;
 }
 
 static void mac_copy(uint8_t dst[6], const ProtobufCBinaryData *b)

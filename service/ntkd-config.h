@@ -6,10 +6,11 @@
 
 #include "error.h"
 #include "kops.h"
+#include "wire.h"
 
 #define NTKD_CONFIG_PATH "/etc/ntk/ntkd.conf"
 #define NTKD_MAX_NICS 16
-#define NTKD_DEFAULT_PORT 60269 /* WIRE_PORT */
+#define NTKD_DEFAULT_PORT WIRE_PORT
 
 typedef struct NtkdConfig {
         char nics[NTKD_MAX_NICS][NTK_IFNAME_MAX];

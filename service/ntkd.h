@@ -61,7 +61,7 @@ typedef struct Probe {
 typedef struct Conn Conn; /* an incoming RPC connection (rpc.c) */
 
 typedef struct Counters {
-        uint64_t rx_ok, rx_dropped[16]; /* index: a wire_drop_reason bucket (nic-io.c), the last one "other" */
+        uint64_t rx_ok, rx_dropped[WIRE_DROP_REASONS]; /* by wire_drop_index() */
         uint64_t rpc_calls, rpc_failed, rpc_served;
         uint64_t rx_spoofed;   /* datagrams whose source is not the sender they claim, or an unknown prober */
         uint64_t conn_refused; /* TCP connections from an address that is no neighbour's */

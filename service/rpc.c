@@ -151,7 +151,7 @@ static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userda
                         return 0;
                 }
                 if (r < 0) {
-                        c->d->counters.rx_dropped[1]++;
+                        c->d->counters.rx_dropped[wire_drop_index(r)]++;
                         conn_free(c);
                         return 0;
                 }

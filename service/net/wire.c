@@ -712,26 +712,35 @@ bool wire_body_is_reply(WireBody b)
         }
 }
 
+static const struct {
+        int errno_value;
+        const char *label;
+} drop_reasons[WIRE_DROP_REASONS] = {
+        { -EMSGSIZE, "oversized" },
+        { -EBADMSG, "malformed" },
+        { -EPROTONOSUPPORT, "version" },
+        { -E2BIG, "too-long-list" },
+        { -EINVAL, "invalid-field" },
+        { -ENOBUFS, "memory-budget" },
+        { -ENOMEM, "out-of-memory" },
+        { -ENOSPC, "no-space" },
+        { 0, "other" },
+};
+
+size_t wire_drop_index(int r)
+{
+        for (size_t i = 0; i + 1 < WIRE_DROP_REASONS; i++)
+                if (drop_reasons[i].errno_value == r)
+                        return i;
+        return WIRE_DROP_REASONS - 1;
+}
+
+const char *wire_drop_label(size_t i)
+{
+        return drop_reasons[i < WIRE_DROP_REASONS ? i : WIRE_DROP_REASONS - 1].label;
+}
+
 const char *wire_drop_reason(int r)
 {
-        switch (r) {
-        case -EMSGSIZE:
-                return "oversized";
-        case -EBADMSG:
-                return "malformed";
-        case -EPROTONOSUPPORT:
-                return "version";
-        case -E2BIG:
-                return "too-long-list";
-        case -EINVAL:
-                return "invalid-field";
-        case -ENOBUFS:
-                return "memory-budget";
-        case -ENOMEM:
-                return "out-of-memory";
-        case -ENOSPC:
-                return "no-space";
-        default:
-                return "other";
-        }
+        return wire_drop_label(wire_drop_index(r));
 }

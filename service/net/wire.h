@@ -136,3 +136,8 @@ bool wire_body_is_reply(WireBody b);
 /* Short stable label of a drop reason, for counters: "oversized", "malformed", "version",
  * "too-long-list", "invalid-field", "memory-budget", "out-of-memory", "no-space", "other". */
 const char *wire_drop_reason(int r);
+
+/* The same reasons as indices 0 .. WIRE_DROP_REASONS-1 (the last one is "other"), for arrays of counters. */
+#define WIRE_DROP_REASONS 9
+size_t wire_drop_index(int r);
+const char *wire_drop_label(size_t i);

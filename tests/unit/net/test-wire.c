@@ -724,6 +724,15 @@ static void test_wire_drop_reason_names_every_documented_errno(void)
                         g_assert_cmpstr(wire_drop_reason(errs[i]), !=, wire_drop_reason(errs[j]));
         }
         g_assert_cmpstr(wire_drop_reason(-EIO), ==, "other");
+        /* the counter index agrees with the label, distinct reasons get distinct slots, "other" is the last */
+        for (size_t i = 0; i < G_N_ELEMENTS(errs); i++) {
+                g_assert_cmpuint(wire_drop_index(errs[i]), <, WIRE_DROP_REASONS - 1);
+                g_assert_cmpstr(wire_drop_label(wire_drop_index(errs[i])), ==, wire_drop_reason(errs[i]));
+                for (size_t j = i + 1; j < G_N_ELEMENTS(errs); j++)
+                        g_assert_cmpuint(wire_drop_index(errs[i]), !=, wire_drop_index(errs[j]));
+        }
+        g_assert_cmpuint(wire_drop_index(-EIO), ==, WIRE_DROP_REASONS - 1);
+        g_assert_cmpstr(wire_drop_label(WIRE_DROP_REASONS + 5), ==, "other");
 }
 
 int main(int argc, char *argv[])
