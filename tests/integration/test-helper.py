@@ -120,9 +120,9 @@ def namespace_and_pseudo_interface():
                     "sysctl net.ipv4.conf.ntkv0_eth1.rp_filter=0", "ip link set dev ntkv0_eth1 up",
                     "ip address add 169.254.215.29 dev ntkv0_eth1",
                     "ip route add 169.254.94.223 dev ntkv0_eth1 src 169.254.215.29"])
-    links = ipj("link", "show", "ntkv0_eth1", netns="ntkv0")
+    links = ipj("-d", "link", "show", "ntkv0_eth1", netns="ntkv0")
     eq(links[0]["address"].upper(), mac, "MAC reported vs kernel")
-    eq(links[0].get("linkinfo", {}).get("info_kind", "macvlan") if links else None, "macvlan", "kind")
+    eq(links[0]["linkinfo"]["info_kind"], "macvlan", "kind")
     # D3 fixed: the sysctls land in the new namespace, the default one is untouched
     eq(run("ip", "netns", "exec", "ntkv0", "sysctl", "-n", "net.ipv4.conf.all.rp_filter").stdout.strip(), "0",
        "rp_filter inside")
