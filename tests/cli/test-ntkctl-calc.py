@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-# test-ntkctl-calc.py — `ntkctl calc` as a user and a script see it: JSON contract, table output,
-# exit codes and one-line errors. Must not: need root. Usage: test-ntkctl-calc.py NTKCTL (TAP output).
+# test-ntkctl-calc.py — `ntkctl calc` as a user and a script see it (JSON contract, table output), and every
+# verb's usage errors: exit codes and one-line errors. Must not: need root or a daemon. Usage: … NTKCTL (TAP).
 import json
 import subprocess
 import sys
@@ -132,6 +132,17 @@ BAD = [
     (("calc", "4.2.2.2"), "needs TOPOLOGY and ADDRESS"),
     (("calc", "4.2.2.2", "3.0.1.0", "extra"), "'extra'"),
     (("frob",), "unknown verb 'frob'"),
+    (("arcs", "--bogus"), "'--bogus'"),
+    (("interfaces", "extra"), "'extra'"),
+    (("arc",), "usage: ntkctl arc"),
+    (("arc", "accept", "eth1"), "usage: ntkctl arc"),
+    (("arc", "frob", "eth1", "00:16:3E:00:00:01"), "usage: ntkctl arc"),
+    (("arc", "cost", "eth1", "00:16:3E:00:00:01", "fast"), "'fast'"),
+    (("arc", "cost", "eth1", "00:16:3E:00:00:01", "99999999999"), "'99999999999'"),
+    (("identity", "add", "x", "7be686d916231f2f"), "'x'"),
+    (("identity", "add", "7", "nothex"), "'nothex'"),
+    (("identity", "remove", "0"), "'0'"),
+    (("identity", "prepare", "7"), "usage: ntkctl identity"),
 ]
 
 for args, needle in BAD:
@@ -142,6 +153,16 @@ for args, needle in BAD:
         eq(out, "", "stdout")
         eq(err.count("\n"), 1, "stderr lines")
         assert needle in err, f"stderr {err!r} does not mention {needle!r}"
+
+@case("without ntkd on the bus, a read verb fails with one line and exit 1")
+def _():
+    import os
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent/ntk-test-socket")
+    p = subprocess.run([NTKCTL, "arcs"], capture_output=True, text=True, timeout=30, env=env)
+    eq(p.returncode, 1, "exit status")
+    eq(p.stdout, "", "stdout")
+    eq(p.stderr.count("\n"), 1, "stderr lines")
+
 
 print(f"1..{len(results)}")
 for i, (ok, name, msg) in enumerate(results, 1):

@@ -108,6 +108,22 @@ def unprivileged_caller_cannot_accept(m):
     eq(m.ctl(1, "arcs", "--json", user="daemon").returncode, 0, "read as nobody")
 
 
+def bad_arguments_are_refused(m):
+    """Ntkd1 refuses malformed or unknown arguments with their value named, and nothing changes."""
+    before = (m.json(1, "arcs"), m.json(1, "identities"), m.json(1, "identity-arcs"))
+    for args, needle in ((("arc", "accept", "eth1", "zz:zz"), "'zz:zz'"),
+                         (("arc", "accept", "eth9", MACS[1]), "'eth9'"),
+                         (("arc", "accept", "eth1", "02:00:00:00:00:99"), "02:00:00:00:00:99"),
+                         (("arc", "cost", "eth1", MACS[1], "4000000000"), "4000000000"),
+                         (("identity", "remove", m.main_identity(1)["Id"]), m.main_identity(1)["Id"]),
+                         (("identity", "remove", "00000000000000ab"), "00000000000000ab"),
+                         (("identity", "add", "99", m.main_identity(1)["Id"]), "migration 99 of")):
+        p = m.ctl(1, *args, check=False)
+        eq(p.returncode, 1, f"exit status of ntkctl {' '.join(args)}")
+        assert needle in p.stderr, f"ntkctl {' '.join(args)}: {p.stderr.strip()!r} does not name {needle!r}"
+    eq((m.json(1, "arcs"), m.json(1, "identities"), m.json(1, "identity-arcs")), before, "state after refusals")
+
+
 def bad_packets_are_dropped(m):
     before_arcs = m.json(1, "arcs")
     ll1 = m.linklocal(1)
@@ -309,6 +325,7 @@ def main():
                      accept_on_both_ends, m)
             tap.case("changing a cost on one end is seen", cost_change_is_seen, m)
             tap.case("an unprivileged caller cannot accept or remove arcs", unprivileged_caller_cannot_accept, m)
+            tap.case("bad D-Bus arguments are refused, named, and change nothing", bad_arguments_are_refused, m)
             tap.case("malformed, oversized, truncated, unknown-version packets are dropped and counted",
                      bad_packets_are_dropped, m)
             tap.case("a forged remove_arc (wrong source) does not tear down an arc", forged_remove_arc_is_ignored, m)
