@@ -75,6 +75,7 @@ static int add_arc_rec(QspnEngine *e, void *user, QspnCost cost, uint32_t id)
                 e->cap_arcs = c;
         }
         e->arcs[e->n_arcs++] = (QArc){ .user = user, .id = id, .cost = cost };
+        e->map_gen++; /* path costs from me depend on the arcs */
         return 0;
 }
 
@@ -116,6 +117,22 @@ static void broadcast(QspnEngine *e, const QspnEtp *m, bool is_full, uint32_t ex
         for (size_t i = 0; i < n; i++)
                 if (ids[i] != except)
                         send_etp(e, ids[i], m, is_full);
+}
+
+/* The forward of §2.9: the changed paths `all` (consumed) to every arc but `except`, if anything
+ * changed (paths, or the fingerprint / nodes_inside of one of my g-nodes). */
+static QspnEtp *etp_with_paths(QspnEngine *e, PathVec *all, const NtkHCoord *hops, unsigned n_hops);
+
+static void send_changes(QspnEngine *e, PathVec *all, bool changes, const NtkHCoord *hops, unsigned n_hops,
+        uint32_t except)
+{
+        _cleanup_(qspn_etp_freep) QspnEtp *m = NULL;
+
+        if (all->n == 0 && !changes)
+                return;
+        m = etp_with_paths(e, all, hops, n_hops);
+        if (m)
+                broadcast(e, m, false, except);
 }
 
 /* An ETP carrying `all` (ownership taken) with the given hops. */
@@ -258,6 +275,7 @@ static QspnEngine *engine_new(const QspnConfig *cfg, const NtkTopology *t, const
                 e->ni[l] = e->ni[l - 1];
         }
         e->guest_level = e->L;
+        e->map_gen = 1; /* z_gen 0: the Z cache starts invalid */
         return e;
 }
 
@@ -392,6 +410,7 @@ int qspn_engine_enter_net(const QspnConfig *cfg, const NtkTopology *t, const Ntk
                                         }
                                         nd->paths = np;
                                         nd->paths[nd->n++] = (QNodePath){ .path = q };
+                                        e->map_gen++;
                                 }
                         }
         (void) qe_update_clusters(e);
@@ -437,6 +456,9 @@ QspnEngine *qspn_engine_free(QspnEngine *e)
         for (size_t i = 0; i < e->n_timers; i++)
                 hvec_clear(&e->timers[i].dests);
         free(e->timers);
+        pathvec_clear(&e->fwd_pend);
+        for (unsigned l = 0; l < NTK_MAX_LEVELS; l++)
+                hvec_clear(&e->z[l]);
         for (size_t i = 0; i < e->n_gathers; i++)
                 gather_free(e->gathers[i]);
         free(e->gathers);
@@ -580,11 +602,8 @@ static void gather_complete(QspnEngine *e, QGather *g)
                 return;
         }
         if (g->kind == GATHER_CHANGE) {
-                if ((all.n > 0 || changes) && e->n_arcs > 0) {
-                        _cleanup_(qspn_etp_freep) QspnEtp *m = etp_with_paths(e, &all, NULL, 0);
-                        if (m)
-                                broadcast(e, m, false, 0);
-                }
+                if (e->n_arcs > 0)
+                        send_changes(e, &all, changes, NULL, 0, 0);
         } else {
                 publish_full_etp(e);
                 (void) arm(e, TIMER_PRESENCE, 1000);
@@ -621,11 +640,8 @@ static void arc_add_answer(QspnEngine *e, uint32_t arc_id, const QspnEtp *m0)
         }
         if (pipeline(e, &Q, 0, NULL, true, &all, &changes) < 0)
                 return;
-        if ((all.n > 0 || changes) && e->n_arcs > 1) {
-                _cleanup_(qspn_etp_freep) QspnEtp *f = etp_with_paths(e, &all, m->hops, m->n_hops);
-                if (f)
-                        broadcast(e, f, false, arc_id);
-        }
+        if (e->n_arcs > 1)
+                send_changes(e, &all, changes, m->hops, m->n_hops, arc_id);
         pathvec_clear(&all);
         if (qe_arc_by_id(e, arc_id)) {
                 _cleanup_(qspn_etp_freep) QspnEtp *full = full_etp(e, NULL);
@@ -765,6 +781,7 @@ int qspn_engine_arc_change(QspnEngine *e, void *arc, QspnCost cost)
         if (!a)
                 return -ENOENT;
         a->cost = cost;
+        e->map_gen++;
         if (!e->bootstrap_complete)
                 return 0;
         gather_start(e, GATHER_CHANGE, a->id, NULL);
@@ -804,6 +821,8 @@ static void remove_arc_internal(QspnEngine *e, uint32_t arc_id, bool emit_paths,
                         if (dead && e->cfg.readvertise_on_loss && w > 0 && w < d->n)
                                 for (unsigned k = 0; k < w; k++)
                                         (void) pathvec_push(dead, qe_prepare_for_sending(e, d->paths[k].path, false));
+                        if (w != d->n)
+                                e->map_gen++;
                         d->n = w;
                         if (w == 0) {
                                 (void) hvec_add_unique(&gone_dests, d->d);
@@ -823,6 +842,7 @@ static void remove_arc_internal(QspnEngine *e, uint32_t arc_id, bool emit_paths,
                 if (e->arcs[i].id == arc_id) {
                         memmove(&e->arcs[i], &e->arcs[i + 1], (e->n_arcs - i - 1) * sizeof(QArc));
                         e->n_arcs--;
+                        e->map_gen++;
                         break;
                 }
         for (size_t i = 0; i < e->n_queued;)
@@ -868,6 +888,77 @@ int qspn_engine_arc_remove(QspnEngine *e, void *arc)
 
 /* ------------------------------------------------------------------------------------------------ */
 /* RPC server side */
+
+/* Forward damping (not in the reference; QspnConfig.forward_hold_ms). While a formation or a large
+ * change is under way, a node receives the same destinations again and again, from every neighbour,
+ * each time a little better or with new nodes_inside / fingerprints, and the reference forwards every
+ * one of these ETPs to every other arc at once: the forwards multiply along every acyclic route and
+ * dominate everything (issue 4's benchmark: 12,000 ETPs per node to form 200 nodes). Here a forward
+ * goes out at once, exactly as in the reference, only if no forward went out in the last
+ * forward_hold_ms; otherwise the changed paths wait, merged (one entry per hops+arcs), and when the
+ * hold ends they go out as one update ETP (hops [], like after an arc change) to every arc, each path
+ * re-read from the map at that moment (a path gone meanwhile goes out dead). The receivers' rules are
+ * unchanged: every path still carries its own hops (acyclic rule R5); only the ETP's hop list is empty,
+ * as for any update ETP. A lone change travels as fast as before. */
+static void start_hold(QspnEngine *e)
+{
+        if (e->cfg.forward_hold_ms == 0 || e->fwd_hold)
+                return;
+        if (arm(e, TIMER_FORWARD_HOLD, e->cfg.forward_hold_ms))
+                e->fwd_hold = true;
+}
+
+static int forward_later(QspnEngine *e, PathVec *all, bool changes)
+{
+        int r = 0;
+
+        e->fwd_dirty = true;
+        e->fwd_changes = e->fwd_changes || changes;
+        for (size_t k = 0; k < all->n; k++) {
+                QspnPath *p = all->v[k];
+                size_t j;
+                for (j = 0; j < e->fwd_pend.n; j++)
+                        if (qe_hops_arcs_equal(e->fwd_pend.v[j], p))
+                                break;
+                all->v[k] = NULL;
+                if (j < e->fwd_pend.n) {
+                        qspn_path_free(e->fwd_pend.v[j]);
+                        e->fwd_pend.v[j] = p;
+                } else if (r == 0)
+                        r = pathvec_push(&e->fwd_pend, p);
+                else
+                        qspn_path_free(p);
+        }
+        pathvec_clear(all);
+        return r;
+}
+
+static void forward_hold_end(QspnEngine *e)
+{
+        PathVec out = { 0 };
+        bool changes = e->fwd_changes;
+
+        e->fwd_hold = false;
+        if (!e->fwd_dirty)
+                return;
+        e->fwd_dirty = false;
+        e->fwd_changes = false;
+        out = e->fwd_pend;
+        e->fwd_pend = (PathVec){ 0 };
+        for (size_t k = 0; k < out.n; k++) {
+                const QspnPath *now = qe_stored_twin(e, out.v[k]);
+                QspnPath *q = now ? qe_prepare_for_sending(e, now, false) : NULL;
+                if (q) {
+                        qspn_path_free(out.v[k]);
+                        out.v[k] = q;
+                } else
+                        out.v[k]->cost = QSPN_COST_DEAD;
+        }
+        qe_finalize(e, &out);
+        send_changes(e, &out, changes, NULL, 0, 0);
+        pathvec_clear(&out);
+        start_hold(e);
+}
 
 int qspn_engine_receive_etp(QspnEngine *e, void *arc, const QspnEtp *m0, bool is_full, NtkErr *err)
 {
@@ -916,9 +1007,10 @@ int qspn_engine_receive_etp(QspnEngine *e, void *arc, const QspnEtp *m0, bool is
                 return 0;
         }
         if ((all.n > 0 || changes) && e->n_arcs > 1) {
-                _cleanup_(qspn_etp_freep) QspnEtp *f = etp_with_paths(e, &all, m->hops, m->n_hops);
-                if (f)
-                        broadcast(e, f, false, arc_id);
+                if (e->fwd_hold)
+                        return forward_later(e, &all, changes);
+                send_changes(e, &all, changes, m->hops, m->n_hops, arc_id);
+                start_hold(e);
         }
         pathvec_clear(&all);
         return 0;
@@ -1094,6 +1186,7 @@ int qspn_engine_make_connectivity(QspnEngine *e, unsigned from, unsigned to,
                                 e->arcs[i].peer = update_naddr(ud, &e->arcs[i].peer);
                 }
                 e->me = na;
+                e->map_gen++;
         }
         e->conn_from = from;
         e->conn_to = to;
@@ -1292,6 +1385,9 @@ void qspn_engine_timer(QspnEngine *e, uint64_t token)
         case TIMER_CONNECTIVITY:
                 publish_connectivity(e, t.old);
                 break;
+        case TIMER_FORWARD_HOLD:
+                forward_hold_end(e);
+                break;
         case TIMER_REMOVE_IDENTITY:
                 if (e->host.ev && e->host.ev->remove_identity)
                         e->host.ev->remove_identity(e->host.ctx);
@@ -1420,5 +1516,10 @@ size_t qspn_engine_memory(const QspnEngine *e)
         }
         for (size_t i = 0; i < e->n_gathers; i++)
                 s += sizeof(QGather) + e->gathers[i]->n_got * sizeof(QspnEtp);
+        s += e->fwd_pend.cap * sizeof(QspnPath *);
+        for (unsigned l = 0; l < NTK_MAX_LEVELS; l++)
+                s += e->z[l].cap * sizeof(NtkHCoord);
+        for (size_t i = 0; i < e->fwd_pend.n; i++)
+                s += sizeof(QspnPath) + e->fwd_pend.v[i]->n_hops * (sizeof(NtkHCoord) + sizeof(uint32_t));
         return s;
 }

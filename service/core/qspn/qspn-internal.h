@@ -21,6 +21,8 @@ typedef struct QDest {
         NtkHCoord d;
         unsigned n;
         QNodePath *paths;
+        uint64_t nn_gen; /* nn is qe_dest_eval's nodes_inside while map_gen == nn_gen */
+        uint32_t nn;
 } QDest;
 
 typedef struct QLevel {
@@ -76,6 +78,7 @@ enum {
         TIMER_SPLIT,
         TIMER_CONNECTIVITY,
         TIMER_REMOVE_IDENTITY,
+        TIMER_FORWARD_HOLD,
 };
 
 typedef struct QTimer {
@@ -115,6 +118,20 @@ struct QspnEngine {
         QTimer *timers;
         size_t n_timers, cap_timers;
         uint64_t next_token;
+
+        /* forward damping (QspnConfig.forward_hold_ms) */
+        bool fwd_hold;        /* a forward went out less than forward_hold_ms ago */
+        bool fwd_dirty;       /* something to forward when the hold ends */
+        bool fwd_changes;     /* my g-nodes' fingerprints or nodes_inside changed meanwhile */
+        PathVec fwd_pend;     /* the latest version of every path changed meanwhile */
+
+        /* Derived data kept until the map, an arc or my address changes (map_gen counts changes): the
+         * sets Z[i] of my_gnode_neighbors, each destination's evaluated nodes_inside, and my g-nodes'
+         * fingerprints and nodes_inside (update_clusters). */
+        uint64_t map_gen;
+        uint64_t z_gen;
+        uint64_t clusters_gen; /* map_gen at the last update_clusters */
+        HVec z[NTK_MAX_LEVELS];
 };
 
 /* vectors */
@@ -146,6 +163,9 @@ int qe_update_map(QspnEngine *e, PathVec *Q, uint32_t a_changed, PathVec *all, H
 void qe_finalize(QspnEngine *e, PathVec *all);
 bool qe_update_clusters(QspnEngine *e);
 QspnPath *qe_prepare_for_sending(const QspnEngine *e, const QspnPath *p, bool dead);
+bool qe_hops_arcs_equal(const QspnPath *a, const QspnPath *b);
+/* The stored path of the same hops and arcs as p (NULL if none). */
+const QspnPath *qe_stored_twin(const QspnEngine *e, const QspnPath *p);
 int qe_my_gnode_neighbors(const QspnEngine *e, unsigned i, unsigned from_lvl, unsigned to_lvl, HVec *ret);
 QspnEtp *qe_new_etp(const QspnEngine *e, const NtkHCoord *hops, unsigned n_hops);
 

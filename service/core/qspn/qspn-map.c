@@ -113,6 +113,7 @@ static QDest *dest_insert(QspnEngine *e, NtkHCoord d)
 
         if (found)
                 return &l->v[i];
+        e->map_gen++;
         if (l->n == l->cap) {
                 size_t c = l->cap ? l->cap * 2 : 4;
                 QDest *n = realloc(l->v, c * sizeof(QDest));
@@ -135,6 +136,7 @@ void qe_dest_delete(QspnEngine *e, NtkHCoord d)
 
         if (!found)
                 return;
+        e->map_gen++;
         for (unsigned k = 0; k < l->v[i].n; k++)
                 qspn_path_free(l->v[i].paths[k].path);
         free(l->v[i].paths);
@@ -196,11 +198,22 @@ void qe_dest_eval(const QspnEngine *e, const QDest *d, const QspnFp **ret_fp, ui
                 *ret_best = best;
 }
 
-static bool hops_arcs_equal(const QspnPath *a, const QspnPath *b)
+bool qe_hops_arcs_equal(const QspnPath *a, const QspnPath *b)
 {
         return a->n_hops == b->n_hops && a->n_arcs == b->n_arcs &&
                 memcmp(a->hops, b->hops, a->n_hops * sizeof(NtkHCoord)) == 0 &&
                 memcmp(a->arcs, b->arcs, a->n_arcs * sizeof(uint32_t)) == 0;
+}
+#define hops_arcs_equal qe_hops_arcs_equal
+
+const QspnPath *qe_stored_twin(const QspnEngine *e, const QspnPath *p)
+{
+        const QDest *d = qe_dest(e, p->hops[p->n_hops - 1]);
+
+        for (unsigned k = 0; d && k < d->n; k++)
+                if (hops_arcs_equal(d->paths[k].path, p))
+                        return d->paths[k].path;
+        return NULL;
 }
 
 static bool path_has_hop(const QspnPath *p, NtkHCoord h)
@@ -417,6 +430,29 @@ int qe_my_gnode_neighbors(const QspnEngine *e, unsigned i, unsigned from_lvl, un
         return 0;
 }
 
+/* Z[i] = my_gnode_neighbors(i) over levels i..L-1, for every i, in one pass: hop levels never decrease
+ * along a path, so the first hop of level i is the one that follows the lower-level hops, and a path
+ * holding a hop of level i goes to a destination of level >= i. */
+static int all_gnode_neighbors(const QspnEngine *e, HVec *Z)
+{
+        for (unsigned i = 0; i < e->L; i++)
+                Z[i].n = 0;
+        for (unsigned l = 0; l < e->L; l++)
+                for (size_t di = 0; di < e->dest[l].n; di++) {
+                        const QDest *d = &e->dest[l].v[di];
+                        for (unsigned k = 0; k < d->n; k++) {
+                                const QspnPath *p = d->paths[k].path;
+                                for (unsigned j = 0; j < p->n_hops; j++)
+                                        if (j == 0 || p->hops[j - 1].lvl < p->hops[j].lvl) {
+                                                int r = hvec_add_unique(&Z[p->hops[j].lvl], p->hops[j]);
+                                                if (r < 0)
+                                                        return r;
+                                        }
+                        }
+                }
+        return 0;
+}
+
 /* ------------------------------------------------------------------------------------------------ */
 /* update_map (qspn.md §2.7) */
 
@@ -501,12 +537,15 @@ static bool fp_in(const QspnFp *set, size_t n, const QspnFp *f)
 
 static uint32_t known_nodes_inside(const QspnEngine *e, NtkHCoord h)
 {
-        const QDest *d = qe_dest(e, h);
-        uint32_t nn = 0;
+        QDest *d = qe_dest(e, h);
 
-        if (d && d->n)
-                qe_dest_eval(e, d, NULL, &nn, NULL);
-        return nn;
+        if (!d || !d->n)
+                return 0;
+        if (d->nn_gen != e->map_gen) {
+                qe_dest_eval(e, d, NULL, &d->nn, NULL);
+                d->nn_gen = e->map_gen;
+        }
+        return d->nn;
 }
 
 /* The disjointness test of §2.7.5: false when p1 shares too much with p2. */
@@ -868,6 +907,7 @@ static int update_dest(QspnEngine *e, NtkHCoord dc, QspnPath **Qd, size_t n_qd, 
                         }
                 }
                 free(stored->paths);
+                e->map_gen++;
                 stored->paths = np;
                 stored->n = (unsigned) n_rd;
         }
@@ -947,7 +987,7 @@ fail:
 
 int qe_update_map(QspnEngine *e, PathVec *Q, uint32_t a_changed, PathVec *all, HVec *b_set)
 {
-        HVec Z[NTK_MAX_LEVELS] = { 0 };
+        HVec *Z = e->z;
         HVec Vn = { 0 };
         _cleanup_free_ Group *groups = NULL;
         _cleanup_free_ size_t *gidx = NULL;
@@ -961,10 +1001,11 @@ int qe_update_map(QspnEngine *e, PathVec *Q, uint32_t a_changed, PathVec *all, H
                 for (size_t k = 0; k < Q->n; k++)
                         if (Q->v[k]->hops[Q->v[k]->n_hops - 1].lvl > top)
                                 top = Q->v[k]->hops[Q->v[k]->n_hops - 1].lvl;
-                for (unsigned i = 0; i < top; i++) {
-                        r = qe_my_gnode_neighbors(e, i, i, e->L, &Z[i]);
+                if (top > 0 && e->z_gen != e->map_gen) {
+                        r = all_gnode_neighbors(e, Z);
                         if (r < 0)
                                 goto out;
+                        e->z_gen = e->map_gen;
                 }
         }
         for (size_t k = 0; k < e->n_arcs; k++) {
@@ -1030,8 +1071,6 @@ int qe_update_map(QspnEngine *e, PathVec *Q, uint32_t a_changed, PathVec *all, H
                         goto out;
         }
 out:
-        for (unsigned i = 0; i < e->L; i++)
-                hvec_clear(&Z[i]);
         hvec_clear(&Vn);
         pathvec_clear(Q);
         return r;
@@ -1140,6 +1179,11 @@ bool qe_update_clusters(QspnEngine *e)
 {
         bool changes = false;
         const QspnEvents *ev = e->host.ev;
+
+        /* same map, arcs and address as last time: same result, nothing changes */
+        if (e->clusters_gen == e->map_gen)
+                return false;
+        e->clusters_gen = e->map_gen;
 
         for (unsigned i = 1; i <= e->L; i++) {
                 bool null_e = e->me.pos[i - 1] >= e->t.gsize[i - 1];

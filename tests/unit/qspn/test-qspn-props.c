@@ -318,6 +318,8 @@ static bool connected_without(const Graph *g, int skip_arc, int restrict_lvl);
  * test_split_gnode_exposes_eldest_not_cheapest. The minimum then holds over all held paths; the
  * exposed best equals it whenever every g-node is internally connected. */
 static bool exact_costs = true;
+/* QspnConfig.forward_hold_ms for the simulated networks (0 = forward at once, as the reference). */
+static uint64_t hold_ms;
 static bool check_refreshed = false; /* structure and fingerprints: after refresh rounds */
 
 static unsigned check_all(Sim *s, const Graph *g, Expect how, bool check_mandatory, const char *what)
@@ -622,6 +624,7 @@ static Sim *build(const Graph *gc, Graph *g, uint64_t seed)
          * test_cost_variations (qspn.md §7) and the formation staleness documented in
          * test_formation_with_reference_filter_overestimates. Exactness is tested with ratio 0. */
         cfg.cost_variation_ratio = exact_costs ? 0.0 : 0.3;
+        cfg.forward_hold_ms = hold_ms;
         if (g_getenv("QSPN_NO_READV"))
                 cfg.readvertise_on_loss = false;
         if (g_getenv("QSPN_NO_IOREP"))
@@ -908,6 +911,53 @@ static void test_readvertise_on_loss(void)
         }
 }
 
+/* The same properties with forward damping on (QspnConfig.forward_hold_ms): merged forwards are
+ * update ETPs with an empty hop list, so loop freedom rests on the per-path acyclic rule only; the
+ * maps must still converge to the exact minimum, with every path acyclic and made of live arcs. */
+static void test_small_graphs_exact_minimum_with_hold(void)
+{
+        hold_ms = 200;
+        for (uint64_t seed = 1; seed <= 60; seed++)
+                run_small(seed, false);
+        for (uint64_t seed = 1; seed <= 30; seed++)
+                run_small(seed + 1000, true);
+        hold_ms = 0;
+}
+
+static void test_hier_graphs_dijkstra_with_hold(void)
+{
+        static const size_t sizes[] = { 20, 60, 120 };
+
+        hold_ms = 200;
+        for (uint64_t seed = 1; seed <= 3; seed++)
+                run_hier(seed, sizes[seed - 1]);
+        hold_ms = 0;
+}
+
+/* Damping sends fewer ETPs to form the same network (and the maps are exact: check_stage). */
+static void test_hold_sends_fewer_etps(void)
+{
+        GRand *r = g_rand_new_with_seed(7);
+        Graph *g = g_new0(Graph, 1);
+        uint64_t etps[2];
+
+        random_hier_graph(r, g, 120);
+        for (int k = 0; k < 2; k++) {
+                Sim *s;
+                hold_ms = k ? 200 : 0;
+                s = build(g, g, 7);
+                etps[k] = sim_etps(s);
+                check_stage(s, g, EXPECT_DIJKSTRA, false, k ? "hold 200 formed" : "hold 0 formed");
+                sim_free(s);
+        }
+        hold_ms = 0;
+        printf("# 120 identities: %" G_GUINT64_FORMAT " ETPs without hold, %" G_GUINT64_FORMAT " with a 200 ms hold\n",
+                etps[0], etps[1]);
+        g_assert_cmpuint(etps[1], <, etps[0]);
+        g_free(g);
+        g_rand_free(r);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -918,6 +968,9 @@ int main(int argc, char **argv)
         g_test_add_func("/qspn/props/reference_filter_overestimates", test_formation_with_reference_filter_overestimates);
         g_test_add_func("/qspn/props/split_gnode_exposes_eldest", test_split_gnode_exposes_eldest_not_cheapest);
         g_test_add_func("/qspn/props/readvertise_on_loss", test_readvertise_on_loss);
+        g_test_add_func("/qspn/props/small_graphs_exact_minimum_with_hold", test_small_graphs_exact_minimum_with_hold);
+        g_test_add_func("/qspn/props/hier_graphs_dijkstra_with_hold", test_hier_graphs_dijkstra_with_hold);
+        g_test_add_func("/qspn/props/hold_sends_fewer_etps", test_hold_sends_fewer_etps);
         {
                 int r = g_test_run();
                 g_test_message("most periodic refresh rounds needed to converge: %u", max_rounds_seen);
