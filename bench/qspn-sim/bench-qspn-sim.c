@@ -2,16 +2,22 @@
  * region: time to quiescence, ETPs and bytes per node, memory per identity; then one arc removal and
  * one cost change. Prints a table. Must not: run as a test (it is slow by design) or use the network.
  *
- * usage: bench-qspn-sim [N...] [--seed S]        (default N = 100 200)
- * N = 1000 and 10000 are accepted but do not finish: the formation storm exhausts memory (see the
- * note of issue 4); run them with a ulimit. */
+ * usage: bench-qspn-sim [N...] [--seed S] [--hold MS] [--baseline-max N] [--quiesce-waves]
+ *   N              network sizes (default 100 200 500)
+ *   --hold MS      QspnConfig.forward_hold_ms of the measured run (default 1000)
+ *   --baseline-max the reference forwarding (hold 0) runs beside it, as the baseline, for N up to
+ *                  this (default 100: it storms, 100 s of CPU at N = 100)
+ *   --quiesce-waves  wait for quiescence after each wave (default: a wave enters as soon as every
+ *                  node of the previous one has completed its bootstrap, as a network that grows
+ *                  while it works)
+ * Formation: node 0 creates the network, then the BFS waves from it enter (each node with arcs to
+ * the present nodes of earlier waves), then the arcs inside the wave are added. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "sim.h"
@@ -43,14 +49,6 @@ static double rnd01(void)
 static double cpu_seconds(void)
 {
         return (double) clock() / CLOCKS_PER_SEC;
-}
-
-static long rss_kib(void)
-{
-        struct rusage ru;
-
-        getrusage(RUSAGE_SELF, &ru);
-        return ru.ru_maxrss;
 }
 
 typedef struct Graph {
@@ -244,14 +242,6 @@ static void assign_addresses(const Graph *g, NtkAddress *addr)
         free(cl);
 }
 
-static uint64_t ev_count[_SIM_EV_MAX];
-
-static void count_event(void *ud, const SimEvent *ev)
-{
-        (void) ud;
-        ev_count[ev->kind]++;
-}
-
 static size_t count_paths(const QspnEngine *e)
 {
         size_t n = 0;
@@ -267,20 +257,49 @@ typedef struct Stage {
         uint64_t sim_ms, etps, bytes;
 } Stage;
 
-static Stage run_until_quiet(Sim *s, uint64_t t0, uint64_t etps0, uint64_t bytes0)
+typedef struct Result {
+        size_t n, arcs;
+        int waves;
+        Stage form, refresh, rem, chg;
+        double paths_per_id;
+        size_t mem_avg, mem_max;
+} Result;
+
+static Stage run_until_quiet(Sim *s)
 {
+        uint64_t t0 = sim_now(s), e0 = sim_etps(s), b0 = sim_bytes(s);
         double c0 = cpu_seconds();
         Stage st;
 
         sim_run(s, UINT64_MAX, UINT64_MAX);
         st.cpu = cpu_seconds() - c0;
-        st.sim_ms = sim_last_activity(s) - t0;
-        st.etps = sim_etps(s) - etps0;
-        st.bytes = sim_bytes(s) - bytes0;
+        st.sim_ms = sim_last_activity(s) > t0 ? sim_last_activity(s) - t0 : 0;
+        st.etps = sim_etps(s) - e0;
+        st.bytes = sim_bytes(s) - b0;
         return st;
 }
 
-static void bench(size_t n, uint64_t seed)
+static QspnCost edge_cost(const Graph *g, int u, int v)
+{
+        for (size_t j = 0; j < g->n_e; j++)
+                if ((g->e[j].a == u && g->e[j].b == v) || (g->e[j].a == v && g->e[j].b == u))
+                        return g->e[j].cost;
+        return 0;
+}
+
+/* Until every node of order[first..k) has completed its bootstrap (or nothing is pending). */
+static void run_until_bootstrapped(Sim *s, const int *order, const int *id, int first, int k)
+{
+        for (;;) {
+                bool all_up = true;
+                for (int a = first; a < k && all_up; a++)
+                        all_up = qspn_engine_bootstrap_complete(sim_engine(s, id[order[a]]));
+                if (all_up || sim_run(s, sim_now(s) + 5, UINT64_MAX) == 0)
+                        return;
+        }
+}
+
+static Result bench(size_t n, uint64_t seed, uint64_t hold_ms, bool quiesce_waves)
 {
         Graph g;
         NtkAddress *addr = calloc(n, sizeof(NtkAddress));
@@ -289,21 +308,23 @@ static void bench(size_t n, uint64_t seed)
         QspnConfig cfg;
         Sim *s;
         int *id = malloc(n * sizeof(int)), *wave = malloc(n * sizeof(int)), *order = malloc(n * sizeof(int));
-        size_t head = 0, tail = 0;
-        Stage form = { 0 }, rem, chg;
-        double cpu0 = cpu_seconds();
-        size_t max_mem = 0, sum_mem = 0;
-        int max_wave = 0;
+        size_t head = 0, tail = 0, paths = 0;
+        Result res = { .n = n };
+        int32_t eld[NTK_MAX_LEVELS] = { 0 };
+        uint64_t t0, e0, b0;
+        double cpu0;
 
         rng_state = seed * 7919 + n;
         make_graph(&g, n);
         assign_addresses(&g, addr);
+        res.arcs = g.n_e;
         if (ntk_topology_parse("16.16.16.16", &t, &err) < 0) {
                 fprintf(stderr, "topology: %s\n", err.msg);
                 exit(1);
         }
         qspn_config_default(&cfg);
         cfg.periodic_ms = 0;
+        cfg.forward_hold_ms = hold_ms;
         if (getenv("QSPN_NO_READV"))
                 cfg.readvertise_on_loss = false;
         if (getenv("QSPN_NO_IOREP"))
@@ -322,146 +343,173 @@ static void bench(size_t n, uint64_t seed)
                 for (size_t k = 0; k < g.deg[u]; k++)
                         if (wave[g.adj[u][k]] < 0) {
                                 wave[g.adj[u][k]] = wave[u] + 1;
-                                if (wave[u] + 1 > max_wave)
-                                        max_wave = wave[u] + 1;
+                                if (wave[u] + 1 > res.waves)
+                                        res.waves = wave[u] + 1;
                                 order[tail++] = g.adj[u][k];
                         }
         }
-        {
-                int32_t eld[NTK_MAX_LEVELS] = { 0 };
-                uint64_t t0 = sim_now(s), e0 = sim_etps(s), b0 = sim_bytes(s);
-                id[0] = sim_create_net(s, "n0", &addr[0], 1, eld);
-                sim_run(s, UINT64_MAX, UINT64_MAX);
-                for (int w = 1, k = 1; w <= max_wave; w++) {
-                        int first = k;
-                        /* enter the wave: arcs to earlier waves only */
-                        for (; k < (int) n && wave[order[k]] == w; k++) {
-                                int u = order[k];
-                                SimPeerArc *pa = malloc((g.deg[u] + 1) * sizeof(SimPeerArc));
-                                size_t np = 0;
-                                char name[16];
-                                for (size_t q = 0; q < g.deg[u]; q++) {
-                                        int v = g.adj[u][q];
-                                        if (wave[v] < w && id[v] >= 0) {
-                                                QspnCost c = 0;
-                                                for (size_t j = 0; j < g.n_e && !c; j++)
-                                                        if ((g.e[j].a == u && g.e[j].b == v) || (g.e[j].a == v && g.e[j].b == u))
-                                                                c = g.e[j].cost;
-                                                pa[np++] = (SimPeerArc){ id[v], c };
-                                        }
-                                }
-                                snprintf(name, sizeof name, "n%d", u);
-                                sim_derive_elderships(s, &addr[u], eld);
-                                id[u] = sim_enter_node(s, name, &addr[u], u + 1, eld, sim_derive_host_level(s, &addr[u]),
-                                        pa, np);
-                                free(pa);
-                                if (id[u] < 0) {
-                                        fprintf(stderr, "node %d could not enter: %s\n", u, strerror(-id[u]));
-                                        exit(1);
-                                }
+
+        cpu0 = cpu_seconds();
+        t0 = sim_now(s);
+        e0 = sim_etps(s);
+        b0 = sim_bytes(s);
+        id[0] = sim_create_net(s, "n0", &addr[0], 1, eld);
+        sim_run(s, UINT64_MAX, UINT64_MAX);
+        for (int w = 1, k = 1; w <= res.waves; w++) {
+                int first = k;
+                /* enter the wave: arcs to earlier waves only */
+                for (; k < (int) n && wave[order[k]] == w; k++) {
+                        int u = order[k];
+                        SimPeerArc *pa = malloc((g.deg[u] + 1) * sizeof(SimPeerArc));
+                        size_t np = 0;
+                        char name[16];
+                        for (size_t q = 0; q < g.deg[u]; q++) {
+                                int v = g.adj[u][q];
+                                if (wave[v] < w && id[v] >= 0)
+                                        pa[np++] = (SimPeerArc){ id[v], edge_cost(&g, u, v) };
                         }
-                        /* arcs inside the wave */
-                        for (int a = first; a < k; a++)
-                                for (size_t q = 0; q < g.deg[order[a]]; q++) {
-                                        int u = order[a], v = g.adj[u][q];
-                                        if (wave[v] == w && u < v)
-                                                for (size_t j = 0; j < g.n_e; j++)
-                                                        if ((g.e[j].a == u && g.e[j].b == v) ||
-                                                                (g.e[j].a == v && g.e[j].b == u)) {
-                                                                (void) sim_arc_add(s, id[u], id[v], g.e[j].cost);
-                                                                break;
-                                                        }
-                                }
+                        snprintf(name, sizeof name, "n%d", u);
+                        sim_derive_elderships(s, &addr[u], eld);
+                        id[u] = sim_enter_node(s, name, &addr[u], u + 1, eld, sim_derive_host_level(s, &addr[u]), pa,
+                                np);
+                        free(pa);
+                        if (id[u] < 0) {
+                                fprintf(stderr, "node %d could not enter: %s\n", u, strerror(-id[u]));
+                                exit(1);
+                        }
+                }
+                /* arcs inside the wave */
+                for (int a = first; a < k; a++)
+                        for (size_t q = 0; q < g.deg[order[a]]; q++) {
+                                int u = order[a], v = g.adj[u][q];
+                                if (wave[v] == w && u < v)
+                                        (void) sim_arc_add(s, id[u], id[v], edge_cost(&g, u, v));
+                        }
+                if (quiesce_waves)
                         sim_run(s, UINT64_MAX, UINT64_MAX);
-                }
-                form.cpu = cpu_seconds() - cpu0;
-                form.sim_ms = sim_last_activity(s) - t0;
-                form.etps = sim_etps(s) - e0;
-                form.bytes = sim_bytes(s) - b0;
+                else
+                        run_until_bootstrapped(s, order, id, first, k);
         }
-        {
-                size_t paths = 0, after = 0, paths_after = 0;
-                uint64_t e0 = sim_etps(s), b0 = sim_bytes(s);
-                double c0 = cpu_seconds();
-                for (size_t i = 0; i < n; i++) {
-                        size_t m = qspn_engine_memory(sim_engine(s, id[i]));
-                        sum_mem += m;
-                        if (m > max_mem)
-                                max_mem = m;
-                        paths += count_paths(sim_engine(s, id[i]));
-                }
-                /* one round of the periodic full ETP (qspn.md §3.6) purges paths left stale by the formation */
-                if (getenv("QSPN_EVENTS")) {
-                        sim_set_event_fn(s, count_event, NULL);
-                        memset(ev_count, 0, sizeof ev_count);
-                }
-                sim_refresh_all(s);
-                sim_run(s, UINT64_MAX, UINT64_MAX);
-                for (size_t i = 0; i < n; i++) {
-                        after += qspn_engine_memory(sim_engine(s, id[i]));
-                        paths_after += count_paths(sim_engine(s, id[i]));
-                }
-                printf("|        |       |      | (formed: %.1f paths/id; after one periodic refresh: %.1f paths/id, %zu B/id, "
-                       "%.1f ETPs/node, %.2f CPU s) |\n",
-                        (double) paths / n, (double) paths_after / n, after / n, (double) (sim_etps(s) - e0) / n,
-                        cpu_seconds() - c0);
-                (void) b0;
-                if (getenv("QSPN_EVENTS"))
-                        for (int k = 0; k < _SIM_EV_MAX; k++)
-                                printf("# event %d: %" PRIu64 "\n", k, ev_count[k]);
+        sim_run(s, UINT64_MAX, UINT64_MAX);
+        res.form.cpu = cpu_seconds() - cpu0;
+        res.form.sim_ms = sim_last_activity(s) - t0;
+        res.form.etps = sim_etps(s) - e0;
+        res.form.bytes = sim_bytes(s) - b0;
+
+        for (size_t i = 0; i < n; i++) {
+                size_t m = qspn_engine_memory(sim_engine(s, id[i]));
+                res.mem_avg += m;
+                paths += count_paths(sim_engine(s, id[i]));
         }
-        /* one arc removal (an arc whose removal keeps the graph connected: the first non-tree one) */
+        res.mem_avg /= n;
+        res.paths_per_id = (double) paths / n;
+        /* one round of the periodic full ETP (qspn.md §3.6) */
+        sim_refresh_all(s);
+        res.refresh = run_until_quiet(s);
+        /* one arc removal, one cost change (×3) */
         {
-                uint64_t t0 = sim_now(s), e0 = sim_etps(s), b0 = sim_bytes(s);
                 size_t k = g.n_e / 2;
                 sim_arc_remove(s, id[g.e[k].a], id[g.e[k].b]);
-                rem = run_until_quiet(s, t0, e0, b0);
-        }
-        {
-                uint64_t t0 = sim_now(s), e0 = sim_etps(s), b0 = sim_bytes(s);
-                size_t k = g.n_e / 3;
+                res.rem = run_until_quiet(s);
+                k = g.n_e / 3;
                 sim_arc_cost(s, id[g.e[k].a], id[g.e[k].b], g.e[k].cost * 3);
-                chg = run_until_quiet(s, t0, e0, b0);
+                res.chg = run_until_quiet(s);
         }
-        if (sim_peak_engine_memory(s) > max_mem)
-                max_mem = sim_peak_engine_memory(s);
-        printf("| %6zu | %5zu | %4d | formation | %8.1f | %10" PRIu64 " | %9.1f | %10.0f | %7zu | %7zu | %6ld |\n", n,
-                g.n_e, max_wave, form.cpu, form.sim_ms, (double) form.etps / n, (double) form.bytes / n, sum_mem / n,
-                max_mem, rss_kib());
-        printf("| %6zu | %5zu | %4d | arc remove | %8.2f | %10" PRIu64 " | %9.2f | %10.0f |         |         |        |\n",
-                n, g.n_e, max_wave, rem.cpu, rem.sim_ms, (double) rem.etps / n, (double) rem.bytes / n);
-        printf("| %6zu | %5zu | %4d | cost ×3   | %8.2f | %10" PRIu64 " | %9.2f | %10.0f |         |         |        |\n",
-                n, g.n_e, max_wave, chg.cpu, chg.sim_ms, (double) chg.etps / n, (double) chg.bytes / n);
-        fflush(stdout);
+        res.mem_max = sim_peak_engine_memory(s);
         sim_free(s);
         free(addr);
         free(id);
         free(wave);
         free(order);
+        for (size_t i = 0; i < n; i++)
+                free(g.adj[i]);
+        free(g.adj);
+        free(g.deg);
+        free(g.p);
+        free(g.e);
+        return res;
+}
+
+static void print_stage(const Result *r, uint64_t hold, const char *what, const Stage *st, bool mem)
+{
+        printf("| %6zu | %5zu | %4d | %5" PRIu64 " | %-10s | %8.2f | %9" PRIu64 " | %9.1f | %10.0f |", r->n, r->arcs, r->waves,
+                hold, what, st->cpu, st->sim_ms, (double) st->etps / r->n, (double) st->bytes / r->n);
+        if (mem)
+                printf(" %7.1f | %8zu | %8zu |\n", r->paths_per_id, r->mem_avg, r->mem_max);
+        else
+                printf("         |          |          |\n");
+}
+
+static void print_result(const Result *r, uint64_t hold)
+{
+        print_stage(r, hold, "formation", &r->form, true);
+        print_stage(r, hold, "refresh", &r->refresh, false);
+        print_stage(r, hold, "arc remove", &r->rem, false);
+        print_stage(r, hold, "cost ×3", &r->chg, false);
+        fflush(stdout);
+}
+
+static double ratio(double a, double b)
+{
+        return b > 0 ? a / b : 0;
 }
 
 int main(int argc, char **argv)
 {
         size_t sizes[16];
-        size_t n_sizes = 0;
-        uint64_t seed = 1;
+        size_t n_sizes = 0, baseline_max = 100;
+        uint64_t seed = 1, hold = 1000;
+        bool quiesce_waves = false;
 
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
                         seed = strtoull(argv[++i], NULL, 10);
-                else if (n_sizes < 16)
+                else if (strcmp(argv[i], "--hold") == 0 && i + 1 < argc)
+                        hold = strtoull(argv[++i], NULL, 10);
+                else if (strcmp(argv[i], "--baseline-max") == 0 && i + 1 < argc)
+                        baseline_max = strtoull(argv[++i], NULL, 10);
+                else if (strcmp(argv[i], "--quiesce-waves") == 0)
+                        quiesce_waves = true;
+                else if (argv[i][0] != '-' && n_sizes < 16 && strtoull(argv[i], NULL, 10) >= 2)
                         sizes[n_sizes++] = strtoull(argv[i], NULL, 10);
+                else {
+                        fprintf(stderr, "usage: bench-qspn-sim [N...] [--seed S] [--hold MS] [--baseline-max N] "
+                                        "[--quiesce-waves]\n");
+                        return 2;
+                }
         }
         if (n_sizes == 0) {
                 sizes[0] = 100;
                 sizes[1] = 200;
-                n_sizes = 2;
+                sizes[2] = 500;
+                n_sizes = 3;
         }
-        printf("topology 16.16.16.16, random geometric graph (avg degree ~6), g-nodes = BFS clusters, seed %" PRIu64 "\n",
-                seed);
-        printf("|      N | arcs | waves | stage | CPU s | sim ms to quiet | ETPs/node | bytes/node | mem/id avg B | mem/id max B | RSS KiB |\n");
-        printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
-        for (size_t i = 0; i < n_sizes; i++)
-                bench(sizes[i], seed);
+        printf("topology 16.16.16.16, random geometric graph (avg degree ~6), g-nodes = BFS clusters, seed %" PRIu64
+               ", formation %s\n",
+                seed, quiesce_waves ? "wave by wave, quiescent in between" : "overlapped waves");
+        printf("hold = QspnConfig.forward_hold_ms (0 = the reference: every forward at once); per node: ETPs and bytes "
+               "sent; mem = bytes held by one identity (avg after formation, max over the whole run)\n");
+        printf("|      N |  arcs | waves | hold | stage | CPU s | sim ms to quiet | ETPs/node | bytes/node | paths/id | mem avg B | mem max B |\n");
+        printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (size_t i = 0; i < n_sizes; i++) {
+                Result base = { 0 }, r;
+                bool has_base = hold > 0 && sizes[i] <= baseline_max;
+                if (has_base) {
+                        base = bench(sizes[i], seed, 0, quiesce_waves);
+                        print_result(&base, 0);
+                }
+                r = bench(sizes[i], seed, hold, quiesce_waves);
+                print_result(&r, hold);
+                if (has_base)
+                        printf("| %6zu | ratio hold %" PRIu64 " / reference: formation CPU %.3f, ETPs %.3f, bytes %.3f, "
+                               "mem max %.3f; arc remove ETPs %.3f; cost change ETPs %.3f |\n",
+                                sizes[i], hold, ratio(r.form.cpu, base.form.cpu),
+                                ratio((double) r.form.etps, (double) base.form.etps),
+                                ratio((double) r.form.bytes, (double) base.form.bytes),
+                                ratio((double) r.mem_max, (double) base.mem_max),
+                                ratio((double) r.rem.etps, (double) base.rem.etps),
+                                ratio((double) r.chg.etps, (double) base.chg.etps));
+                fflush(stdout);
+        }
         return 0;
 }

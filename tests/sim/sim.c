@@ -113,6 +113,7 @@ struct Sim {
         size_t n_reg;
         uint64_t etps, bytes;
         size_t peak_mem;
+        uint64_t n_delivered;
         SimEventFn fn;
         void *ud;
         QspnIo io;
@@ -620,6 +621,19 @@ static void deliver(Sim *s, QEv *ev)
         }
 }
 
+/* The peak memory of one identity is sampled right after an event it handled (every 8th event). */
+static void sample_one(Sim *s, int i)
+{
+        SimIdent *id = ident(s, i);
+        size_t m;
+
+        if (!id || !id->alive || !id->e)
+                return;
+        m = qspn_engine_memory(id->e);
+        if (m > s->peak_mem)
+                s->peak_mem = m;
+}
+
 uint64_t sim_run(Sim *s, uint64_t until, uint64_t max_events)
 {
         uint64_t n = 0;
@@ -637,14 +651,13 @@ uint64_t sim_run(Sim *s, uint64_t until, uint64_t max_events)
                         s->last_activity = s->now;
                         deliver(s, &ev);
                         n++;
-                        if ((n & 4095) == 0)
-                                sim_sample_memory(s);
+                        if ((++s->n_delivered & 7) == 0)
+                                sample_one(s, ev.to);
                 }
                 sh_unref(ev.msg);
         }
         if (until != UINT64_MAX && s->now < until && (s->n_heap == 0 || s->heap[0].at > until))
                 s->now = until;
-        sim_sample_memory(s);
         return n;
 }
 
