@@ -43,6 +43,7 @@ typedef void (*SimEventFn)(void *ud, const SimEvent *ev);
 
 Sim *sim_new(const NtkTopology *t, const QspnConfig *cfg, uint64_t seed);
 Sim *sim_free(Sim *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Sim *, sim_free);
 void sim_set_event_fn(Sim *s, SimEventFn fn, void *ud);
 
 uint64_t sim_now(const Sim *s);
