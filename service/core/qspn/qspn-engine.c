@@ -275,7 +275,7 @@ static QspnEngine *engine_new(const QspnConfig *cfg, const NtkTopology *t, const
                 e->ni[l] = e->ni[l - 1];
         }
         e->guest_level = e->L;
-        e->map_gen = 1; /* z_gen 0: the Z cache starts invalid */
+        e->map_gen = 1; /* clusters_gen 0: update_clusters computes the first time */
         return e;
 }
 
@@ -457,8 +457,10 @@ QspnEngine *qspn_engine_free(QspnEngine *e)
                 hvec_clear(&e->timers[i].dests);
         free(e->timers);
         pathvec_clear(&e->fwd_pend);
-        for (unsigned l = 0; l < NTK_MAX_LEVELS; l++)
+        for (unsigned l = 0; l < NTK_MAX_LEVELS; l++) {
                 hvec_clear(&e->z[l]);
+                free(e->zc[l]);
+        }
         for (size_t i = 0; i < e->n_gathers; i++)
                 gather_free(e->gathers[i]);
         free(e->gathers);
@@ -815,6 +817,7 @@ static void remove_arc_internal(QspnEngine *e, uint32_t arc_id, bool emit_paths,
                                 }
                                 if (dead)
                                         (void) pathvec_push(dead, qe_prepare_for_sending(e, p, true));
+                                qe_z_account(e, p, false);
                                 (void) pathvec_push(&gone, p);
                         }
                         /* re-advertise what is left (see readvertise_on_loss in qspn-map.c) */
@@ -1499,6 +1502,23 @@ const NtkAddress *qspn_engine_arc_peer(const QspnEngine *e, void *arc)
         return a && a->has_peer ? &a->peer : NULL;
 }
 
+bool qspn_engine_selfcheck(const QspnEngine *e)
+{
+        if (e->z_ok && !qe_z_consistent(e))
+                return false;
+        for (unsigned l = 0; l < e->L; l++)
+                for (size_t i = 0; i < e->dest[l].n; i++) {
+                        const QDest *d = &e->dest[l].v[i];
+                        uint32_t nn;
+                        if (d->n == 0 || d->nn_gen != e->map_gen)
+                                continue;
+                        qe_dest_eval(e, d, NULL, &nn, NULL);
+                        if (nn != d->nn)
+                                return false;
+                }
+        return true;
+}
+
 size_t qspn_engine_memory(const QspnEngine *e)
 {
         size_t s = sizeof(*e) + e->cap_arcs * sizeof(QArc) + e->cap_reqs * sizeof(QRequest) +
@@ -1518,7 +1538,7 @@ size_t qspn_engine_memory(const QspnEngine *e)
                 s += sizeof(QGather) + e->gathers[i]->n_got * sizeof(QspnEtp);
         s += e->fwd_pend.cap * sizeof(QspnPath *);
         for (unsigned l = 0; l < NTK_MAX_LEVELS; l++)
-                s += e->z[l].cap * sizeof(NtkHCoord);
+                s += e->z[l].cap * (sizeof(NtkHCoord) + sizeof(uint32_t));
         for (size_t i = 0; i < e->fwd_pend.n; i++)
                 s += sizeof(QspnPath) + e->fwd_pend.v[i]->n_hops * (sizeof(NtkHCoord) + sizeof(uint32_t));
         return s;

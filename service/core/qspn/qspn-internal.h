@@ -125,13 +125,17 @@ struct QspnEngine {
         bool fwd_changes;     /* my g-nodes' fingerprints or nodes_inside changed meanwhile */
         PathVec fwd_pend;     /* the latest version of every path changed meanwhile */
 
-        /* Derived data kept until the map, an arc or my address changes (map_gen counts changes): the
-         * sets Z[i] of my_gnode_neighbors, each destination's evaluated nodes_inside, and my g-nodes'
-         * fingerprints and nodes_inside (update_clusters). */
+        /* Derived data kept until the map, an arc or my address changes (map_gen counts changes): each
+         * destination's evaluated nodes_inside, and my g-nodes' fingerprints and nodes_inside
+         * (update_clusters). */
         uint64_t map_gen;
-        uint64_t z_gen;
         uint64_t clusters_gen; /* map_gen at the last update_clusters */
+        /* The sets Z[i] of my_gnode_neighbors over levels i..L-1, kept up to date as paths enter and
+         * leave the map (qe_z_account): z[i] holds each first hop of level i of a stored path, zc[i]
+         * how many stored paths have it. z_ok false: rebuild from the map before use. */
         HVec z[NTK_MAX_LEVELS];
+        uint32_t *zc[NTK_MAX_LEVELS];
+        bool z_ok;
 };
 
 /* vectors */
@@ -145,6 +149,11 @@ static inline bool hcoord_eq(NtkHCoord a, NtkHCoord b)
 {
         return a.lvl == b.lvl && a.pos == b.pos;
 }
+
+/* Z bookkeeping: call with add=true when a path enters the map, false when it leaves. */
+void qe_z_account(QspnEngine *e, const QspnPath *p, bool add);
+/* Recomputes Z from the map and compares: for tests (qspn_engine_selfcheck). */
+bool qe_z_consistent(const QspnEngine *e);
 
 /* map (qspn-map.c) */
 QArc *qe_arc_by_id(const QspnEngine *e, uint32_t id);

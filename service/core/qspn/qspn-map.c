@@ -137,8 +137,10 @@ void qe_dest_delete(QspnEngine *e, NtkHCoord d)
         if (!found)
                 return;
         e->map_gen++;
-        for (unsigned k = 0; k < l->v[i].n; k++)
+        for (unsigned k = 0; k < l->v[i].n; k++) {
+                qe_z_account(e, l->v[i].paths[k].path, false);
                 qspn_path_free(l->v[i].paths[k].path);
+        }
         free(l->v[i].paths);
         memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(QDest));
         l->n--;
@@ -430,27 +432,100 @@ int qe_my_gnode_neighbors(const QspnEngine *e, unsigned i, unsigned from_lvl, un
         return 0;
 }
 
-/* Z[i] = my_gnode_neighbors(i) over levels i..L-1, for every i, in one pass: hop levels never decrease
- * along a path, so the first hop of level i is the one that follows the lower-level hops, and a path
- * holding a hop of level i goes to a destination of level >= i. */
-static int all_gnode_neighbors(const QspnEngine *e, HVec *Z)
+/* Z[i] = my_gnode_neighbors(i) over levels i..L-1, for every i: hop levels never decrease along a
+ * path, so the first hop of level i is the one that follows the lower-level hops, and a path holding a
+ * hop of level i goes to a destination of level >= i. Kept incrementally: each stored path counts once
+ * for each of its first hops per level. */
+static bool first_of_level(const QspnPath *p, unsigned j)
 {
-        for (unsigned i = 0; i < e->L; i++)
-                Z[i].n = 0;
+        return j == 0 || p->hops[j - 1].lvl < p->hops[j].lvl;
+}
+
+static int z_add(QspnEngine *e, NtkHCoord h)
+{
+        HVec *v = &e->z[h.lvl];
+
+        for (size_t i = 0; i < v->n; i++)
+                if (hcoord_eq(v->v[i], h)) {
+                        e->zc[h.lvl][i]++;
+                        return 0;
+                }
+        if (hvec_add_unique(v, h) < 0)
+                return -ENOMEM;
+        {
+                uint32_t *c = realloc(e->zc[h.lvl], v->cap * sizeof(uint32_t));
+                if (!c) {
+                        v->n--;
+                        return -ENOMEM;
+                }
+                e->zc[h.lvl] = c;
+        }
+        e->zc[h.lvl][v->n - 1] = 1;
+        return 0;
+}
+
+static void z_del(QspnEngine *e, NtkHCoord h)
+{
+        HVec *v = &e->z[h.lvl];
+
+        for (size_t i = 0; i < v->n; i++)
+                if (hcoord_eq(v->v[i], h)) {
+                        if (--e->zc[h.lvl][i] == 0) {
+                                v->n--;
+                                v->v[i] = v->v[v->n];
+                                e->zc[h.lvl][i] = e->zc[h.lvl][v->n];
+                        }
+                        return;
+                }
+        e->z_ok = false; /* not counted: out of step, rebuild */
+}
+
+void qe_z_account(QspnEngine *e, const QspnPath *p, bool add)
+{
+        if (!e->z_ok)
+                return;
+        for (unsigned j = 0; j < p->n_hops; j++)
+                if (first_of_level(p, j)) {
+                        if (!add)
+                                z_del(e, p->hops[j]);
+                        else if (z_add(e, p->hops[j]) < 0)
+                                e->z_ok = false;
+                }
+}
+
+static int z_rebuild(QspnEngine *e)
+{
+        for (unsigned i = 0; i < NTK_MAX_LEVELS; i++)
+                e->z[i].n = 0;
         for (unsigned l = 0; l < e->L; l++)
                 for (size_t di = 0; di < e->dest[l].n; di++) {
                         const QDest *d = &e->dest[l].v[di];
                         for (unsigned k = 0; k < d->n; k++) {
                                 const QspnPath *p = d->paths[k].path;
                                 for (unsigned j = 0; j < p->n_hops; j++)
-                                        if (j == 0 || p->hops[j - 1].lvl < p->hops[j].lvl) {
-                                                int r = hvec_add_unique(&Z[p->hops[j].lvl], p->hops[j]);
-                                                if (r < 0)
-                                                        return r;
-                                        }
+                                        if (first_of_level(p, j) && z_add(e, p->hops[j]) < 0)
+                                                return -ENOMEM;
                         }
                 }
+        e->z_ok = true;
         return 0;
+}
+
+bool qe_z_consistent(const QspnEngine *e)
+{
+        for (unsigned i = 0; i < e->L; i++) {
+                HVec fresh = { 0 };
+                bool same;
+                if (qe_my_gnode_neighbors(e, i, i, e->L, &fresh) < 0)
+                        return false;
+                same = fresh.n == e->z[i].n;
+                for (size_t k = 0; k < fresh.n && same; k++)
+                        same = hvec_has(&e->z[i], fresh.v[k]);
+                hvec_clear(&fresh);
+                if (!same)
+                        return false;
+        }
+        return true;
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -569,10 +644,9 @@ static bool disjoint_enough(const QspnEngine *e, const QspnPath *p1, const QspnP
                 }
         }
         if (known && known->d.lvl > 0 && known->n) {
-                uint32_t nn;
+                uint32_t nn = known_nodes_inside(e, known->d);
                 double nd;
 
-                qe_dest_eval(e, known, NULL, &nn, NULL);
                 nd = floor(0.75 * sqrt((double) nn));
                 if (nd > 0)
                         nd -= 1;
@@ -875,9 +949,11 @@ static int update_dest(QspnEngine *e, NtkHCoord dc, QspnPath **Qd, size_t n_qd, 
         if (n_rd == 0) {
                 if (stored) {
                         /* keep the removed paths alive until their signals are emitted */
-                        for (unsigned k = 0; k < stored->n; k++)
+                        for (unsigned k = 0; k < stored->n; k++) {
+                                qe_z_account(e, stored->paths[k].path, false);
                                 if (pathvec_push(&sigs.keep, stored->paths[k].path) < 0)
                                         goto oom;
+                        }
                         stored->n = 0;
                         qe_dest_delete(e, dc);
                         stored = NULL;
@@ -906,6 +982,10 @@ static int update_dest(QspnEngine *e, NtkHCoord dc, QspnPath **Qd, size_t n_qd, 
                                 goto oom;
                         }
                 }
+                for (unsigned k = 0; k < stored->n; k++)
+                        qe_z_account(e, stored->paths[k].path, false);
+                for (size_t k = 0; k < n_rd; k++)
+                        qe_z_account(e, np[k].path, true);
                 free(stored->paths);
                 e->map_gen++;
                 stored->paths = np;
@@ -987,7 +1067,7 @@ fail:
 
 int qe_update_map(QspnEngine *e, PathVec *Q, uint32_t a_changed, PathVec *all, HVec *b_set)
 {
-        HVec *Z = e->z;
+        HVec Z[NTK_MAX_LEVELS] = { 0 }; /* a snapshot: §2.7.1 computes Z once, before the merge */
         HVec Vn = { 0 };
         _cleanup_free_ Group *groups = NULL;
         _cleanup_free_ size_t *gidx = NULL;
@@ -1001,12 +1081,17 @@ int qe_update_map(QspnEngine *e, PathVec *Q, uint32_t a_changed, PathVec *all, H
                 for (size_t k = 0; k < Q->n; k++)
                         if (Q->v[k]->hops[Q->v[k]->n_hops - 1].lvl > top)
                                 top = Q->v[k]->hops[Q->v[k]->n_hops - 1].lvl;
-                if (top > 0 && e->z_gen != e->map_gen) {
-                        r = all_gnode_neighbors(e, Z);
+                if (top > 0 && !e->z_ok) {
+                        r = z_rebuild(e);
                         if (r < 0)
                                 goto out;
-                        e->z_gen = e->map_gen;
                 }
+                for (unsigned i = 0; i < top; i++)
+                        for (size_t k = 0; k < e->z[i].n; k++) {
+                                r = hvec_add_unique(&Z[i], e->z[i].v[k]);
+                                if (r < 0)
+                                        goto out;
+                        }
         }
         for (size_t k = 0; k < e->n_arcs; k++) {
                 NtkHCoord c;
@@ -1071,6 +1156,8 @@ int qe_update_map(QspnEngine *e, PathVec *Q, uint32_t a_changed, PathVec *all, H
                         goto out;
         }
 out:
+        for (unsigned i = 0; i < NTK_MAX_LEVELS; i++)
+                hvec_clear(&Z[i]);
         hvec_clear(&Vn);
         pathvec_clear(Q);
         return r;

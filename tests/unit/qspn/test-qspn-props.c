@@ -473,6 +473,9 @@ static unsigned check_stage(Sim *s, const Graph *g, Expect how, bool check_manda
         unsigned n, round;
 
         check_refreshed = false;
+        for (size_t i = 0; i < g->n; i++)
+                if (!qspn_engine_selfcheck(sim_engine(s, g->id[i])))
+                        g_error("%s: node %zu: the engine's derived data disagree with its map", what, i);
         n = check_all(s, g, how, check_mandatory, what);
         for (round = 0; round < MAX_REFRESH_ROUNDS && !converged(s, g); round++) {
                 sim_refresh_all(s);
