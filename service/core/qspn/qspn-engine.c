@@ -76,6 +76,7 @@ static int add_arc_rec(QspnEngine *e, void *user, QspnCost cost, uint32_t id)
         }
         e->arcs[e->n_arcs++] = (QArc){ .user = user, .id = id, .cost = cost };
         e->map_gen++; /* path costs from me depend on the arcs */
+        e->arc_gen++;
         return 0;
 }
 
@@ -276,6 +277,7 @@ static QspnEngine *engine_new(const QspnConfig *cfg, const NtkTopology *t, const
         }
         e->guest_level = e->L;
         e->map_gen = 1; /* clusters_gen 0: update_clusters computes the first time */
+        e->arc_gen = 1; /* QDest.ev_gen 0: not evaluated */
         return e;
 }
 
@@ -410,6 +412,7 @@ int qspn_engine_enter_net(const QspnConfig *cfg, const NtkTopology *t, const Ntk
                                         }
                                         nd->paths = np;
                                         nd->paths[nd->n++] = (QNodePath){ .path = q };
+                                        qe_dest_touched(nd);
                                         e->map_gen++;
                                 }
                         }
@@ -784,6 +787,7 @@ int qspn_engine_arc_change(QspnEngine *e, void *arc, QspnCost cost)
                 return -ENOENT;
         a->cost = cost;
         e->map_gen++;
+        e->arc_gen++;
         if (!e->bootstrap_complete)
                 return 0;
         gather_start(e, GATHER_CHANGE, a->id, NULL);
@@ -824,8 +828,10 @@ static void remove_arc_internal(QspnEngine *e, uint32_t arc_id, bool emit_paths,
                         if (dead && e->cfg.readvertise_on_loss && w > 0 && w < d->n)
                                 for (unsigned k = 0; k < w; k++)
                                         (void) pathvec_push(dead, qe_prepare_for_sending(e, d->paths[k].path, false));
-                        if (w != d->n)
+                        if (w != d->n) {
                                 e->map_gen++;
+                                qe_dest_touched(d);
+                        }
                         d->n = w;
                         if (w == 0) {
                                 (void) hvec_add_unique(&gone_dests, d->d);
@@ -846,6 +852,7 @@ static void remove_arc_internal(QspnEngine *e, uint32_t arc_id, bool emit_paths,
                         memmove(&e->arcs[i], &e->arcs[i + 1], (e->n_arcs - i - 1) * sizeof(QArc));
                         e->n_arcs--;
                         e->map_gen++;
+                        e->arc_gen++;
                         break;
                 }
         for (size_t i = 0; i < e->n_queued;)
@@ -1509,11 +1516,13 @@ bool qspn_engine_selfcheck(const QspnEngine *e)
         for (unsigned l = 0; l < e->L; l++)
                 for (size_t i = 0; i < e->dest[l].n; i++) {
                         const QDest *d = &e->dest[l].v[i];
+                        const QspnFp *fp;
                         uint32_t nn;
-                        if (d->n == 0 || d->nn_gen != e->map_gen)
+                        if (d->n == 0 || d->ev_gen != e->arc_gen)
                                 continue;
-                        qe_dest_eval(e, d, NULL, &nn, NULL);
-                        if (nn != d->nn)
+                        qe_dest_eval(e, d, &fp, &nn, NULL);
+                        if (d->ev_best >= d->n || d->ev_fp >= d->n || nn != d->paths[d->ev_best].path->nodes_inside ||
+                                !qspn_fp_equal(fp, &d->paths[d->ev_fp].path->fp))
                                 return false;
                 }
         return true;

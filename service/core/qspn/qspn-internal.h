@@ -21,8 +21,9 @@ typedef struct QDest {
         NtkHCoord d;
         unsigned n;
         QNodePath *paths;
-        uint64_t nn_gen; /* nn is qe_dest_eval's nodes_inside while map_gen == nn_gen */
-        uint32_t nn;
+        /* qe_dest_eval's answer, valid while ev_gen == the engine's arc_gen; 0 when paths changed */
+        uint64_t ev_gen;
+        unsigned ev_fp, ev_best; /* indexes in paths */
 } QDest;
 
 typedef struct QLevel {
@@ -125,11 +126,12 @@ struct QspnEngine {
         bool fwd_changes;     /* my g-nodes' fingerprints or nodes_inside changed meanwhile */
         PathVec fwd_pend;     /* the latest version of every path changed meanwhile */
 
-        /* Derived data kept until the map, an arc or my address changes (map_gen counts changes): each
-         * destination's evaluated nodes_inside, and my g-nodes' fingerprints and nodes_inside
-         * (update_clusters). */
+        /* Derived data kept until the map, an arc or my address changes (map_gen counts changes): my
+         * g-nodes' fingerprints and nodes_inside (update_clusters). Each destination keeps its own
+         * evaluation (QDest.ev_gen). */
         uint64_t map_gen;
         uint64_t clusters_gen; /* map_gen at the last update_clusters */
+        uint64_t arc_gen;      /* counts arc changes (costs from me); starts at 1 */
         /* The sets Z[i] of my_gnode_neighbors over levels i..L-1, kept up to date as paths enter and
          * leave the map (qe_z_account): z[i] holds each first hop of level i of a stored path, zc[i]
          * how many stored paths have it. z_ok false: rebuild from the map before use. */
@@ -162,6 +164,13 @@ QDest *qe_dest(const QspnEngine *e, NtkHCoord d);
 QspnCost qe_np_cost(const QspnEngine *e, const QspnPath *p);
 void qe_dest_eval(const QspnEngine *e, const QDest *d, const QspnFp **ret_fp, uint32_t *ret_nn,
         const QNodePath **ret_best);
+/* The same, kept in d until its paths or an arc change. */
+void qe_dest_eval_kept(const QspnEngine *e, QDest *d, const QspnFp **ret_fp, uint32_t *ret_nn);
+/* Call when d's paths change. */
+static inline void qe_dest_touched(QDest *d)
+{
+        d->ev_gen = 0;
+}
 QspnPathView qe_view(const QspnEngine *e, const QspnPath *p);
 void qe_dest_delete(QspnEngine *e, NtkHCoord d);
 

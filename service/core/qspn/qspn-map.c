@@ -200,6 +200,25 @@ void qe_dest_eval(const QspnEngine *e, const QDest *d, const QspnFp **ret_fp, ui
                 *ret_best = best;
 }
 
+void qe_dest_eval_kept(const QspnEngine *e, QDest *d, const QspnFp **ret_fp, uint32_t *ret_nn)
+{
+        if (d->ev_gen != e->arc_gen) {
+                const QspnFp *fp;
+                const QNodePath *best;
+                qe_dest_eval(e, d, &fp, NULL, &best);
+                d->ev_best = (unsigned) (best - d->paths);
+                d->ev_fp = d->ev_best;
+                for (unsigned k = 0; k < d->n; k++)
+                        if (&d->paths[k].path->fp == fp)
+                                d->ev_fp = k;
+                d->ev_gen = e->arc_gen;
+        }
+        if (ret_fp)
+                *ret_fp = &d->paths[d->ev_fp].path->fp;
+        if (ret_nn)
+                *ret_nn = d->paths[d->ev_best].path->nodes_inside;
+}
+
 bool qe_hops_arcs_equal(const QspnPath *a, const QspnPath *b)
 {
         return a->n_hops == b->n_hops && a->n_arcs == b->n_arcs &&
@@ -614,13 +633,12 @@ static uint32_t known_nodes_inside(const QspnEngine *e, NtkHCoord h)
 {
         QDest *d = qe_dest(e, h);
 
+        uint32_t nn;
+
         if (!d || !d->n)
                 return 0;
-        if (d->nn_gen != e->map_gen) {
-                qe_dest_eval(e, d, NULL, &d->nn, NULL);
-                d->nn_gen = e->map_gen;
-        }
-        return d->nn;
+        qe_dest_eval_kept(e, d, NULL, &nn);
+        return nn;
 }
 
 /* The disjointness test of §2.7.5: false when p1 shares too much with p2. */
@@ -988,6 +1006,7 @@ static int update_dest(QspnEngine *e, NtkHCoord dc, QspnPath **Qd, size_t n_qd, 
                         qe_z_account(e, np[k].path, true);
                 free(stored->paths);
                 e->map_gen++;
+                qe_dest_touched(stored);
                 stored->paths = np;
                 stored->n = (unsigned) n_rd;
         }
@@ -1289,7 +1308,7 @@ bool qe_update_clusters(QspnEngine *e)
                 for (size_t k = 0; k < l->n; k++) {
                         const QspnFp *f;
                         uint32_t n;
-                        qe_dest_eval(e, &l->v[k], &f, &n, NULL);
+                        qe_dest_eval_kept(e, &l->v[k], &f, &n);
                         if (others)
                                 others[k] = *f;
                         nn += i == 1 ? 1 : n;
