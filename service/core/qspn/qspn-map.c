@@ -1315,6 +1315,18 @@ bool qe_update_clusters(QspnEngine *e)
                 }
                 nf = qspn_fp_construct(&e->fps[i - 1], others, others ? l->n : 0);
                 free(others);
+                /* [BUG?] qspn.md §2.8: the reference computes level i here, compares and stores it, and
+                 * the next round (i+1) zeroes nodes_inside[i] and nulls the level-i eldership when my
+                 * level-i position is virtual. So a connectivity identity finds its level-i data
+                 * "changed" (0 -> n) at every update, emits changed_nodes_inside and forwards every ETP
+                 * it processes: bounded in the reference by the ETP hop list, an endless exchange
+                 * between connectivity identities once forwards are merged (update ETPs have no hop
+                 * list; found by bench-qspn-sim). We compare with the values that stand after the
+                 * next round. */
+                if (i < e->L && e->me.pos[i] >= e->t.gsize[i]) {
+                        nn = 0;
+                        nf.eld[0] = QSPN_ELD_NULL;
+                }
                 if (!qspn_fp_equal(&nf, &e->fps[i])) {
                         changes = true;
                         e->fps[i] = nf;
