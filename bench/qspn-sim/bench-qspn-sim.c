@@ -258,6 +258,7 @@ typedef struct Stage {
 } Stage;
 
 typedef struct Result {
+        char topo[32];
         size_t n, arcs;
         int waves;
         Stage form, refresh, rem, chg;
@@ -294,8 +295,9 @@ static void run_until_bootstrapped(Sim *s, const int *order, const int *id, int 
                 bool all_up = true;
                 for (int a = first; a < k && all_up; a++)
                         all_up = qspn_engine_bootstrap_complete(sim_engine(s, id[order[a]]));
-                if (all_up || sim_run(s, sim_now(s) + 5, UINT64_MAX) == 0)
+                if (all_up || sim_idle(s))
                         return;
+                sim_run(s, sim_now(s) + 5, UINT64_MAX);
         }
 }
 
@@ -318,7 +320,15 @@ static Result bench(size_t n, uint64_t seed, uint64_t hold_ms, bool quiesce_wave
         make_graph(&g, n);
         assign_addresses(&g, addr);
         res.arcs = g.n_e;
-        if (ntk_topology_parse("16.16.16.16", &t, &err) < 0) {
+        /* every position must be real: widen the top level to fit the number of top clusters */
+        {
+                unsigned top = 16;
+                for (size_t i = 0; i < n; i++)
+                        while (addr[i].pos[LEVELS - 1] >= top)
+                                top *= 2;
+                snprintf(res.topo, sizeof res.topo, "%u.%u.%u.%u", top, G, G, G);
+        }
+        if (ntk_topology_parse(res.topo, &t, &err) < 0) {
                 fprintf(stderr, "topology: %s\n", err.msg);
                 exit(1);
         }
@@ -331,7 +341,7 @@ static Result bench(size_t n, uint64_t seed, uint64_t hold_ms, bool quiesce_wave
                 cfg.io_representative = false;
         s = sim_new(&t, &cfg, seed);
 
-        /* BFS waves from node 0: every node of wave k has a neighbour in wave k-1 */
+        /* BFS order from node 0 */
         for (size_t i = 0; i < n; i++) {
                 wave[i] = -1;
                 id[i] = -1;
@@ -342,9 +352,7 @@ static Result bench(size_t n, uint64_t seed, uint64_t hold_ms, bool quiesce_wave
                 int u = order[head++];
                 for (size_t k = 0; k < g.deg[u]; k++)
                         if (wave[g.adj[u][k]] < 0) {
-                                wave[g.adj[u][k]] = wave[u] + 1;
-                                if (wave[u] + 1 > res.waves)
-                                        res.waves = wave[u] + 1;
+                                wave[g.adj[u][k]] = 0;
                                 order[tail++] = g.adj[u][k];
                         }
         }
@@ -354,41 +362,69 @@ static Result bench(size_t n, uint64_t seed, uint64_t hold_ms, bool quiesce_wave
         e0 = sim_etps(s);
         b0 = sim_bytes(s);
         id[0] = sim_create_net(s, "n0", &addr[0], 1, eld);
+        wave[0] = 0;
+        for (size_t i = 1; i < n; i++)
+                wave[i] = -1;
         sim_run(s, UINT64_MAX, UINT64_MAX);
-        for (int w = 1, k = 1; w <= res.waves; w++) {
-                int first = k;
-                /* enter the wave: arcs to earlier waves only */
-                for (; k < (int) n && wave[order[k]] == w; k++) {
+        for (size_t present = 1; present < n;) {
+                int w = ++res.waves, *members = malloc(n * sizeof(int));
+                size_t nm = 0;
+                /* A wave: in BFS order, every absent node that has a neighbour present since an earlier wave
+                 * inside its host g-node (so that its bootstrap finds one, qspn.md §3.4). The host level is
+                 * derived with this wave's entries counted: a second node of a g-node opened by this wave
+                 * waits for the next one. */
+                for (size_t k = 1; k < n; k++) {
                         int u = order[k];
-                        SimPeerArc *pa = malloc((g.deg[u] + 1) * sizeof(SimPeerArc));
+                        unsigned hl;
+                        bool ok = false;
+                        SimPeerArc *pa;
                         size_t np = 0;
                         char name[16];
+                        if (wave[u] >= 0)
+                                continue;
+                        hl = sim_derive_host_level(s, &addr[u]);
+                        for (size_t q = 0; q < g.deg[u] && !ok; q++) {
+                                int v = g.adj[u][q];
+                                ok = wave[v] >= 0 && wave[v] < w;
+                                for (unsigned l = hl; l < LEVELS && ok; l++)
+                                        ok = addr[u].pos[l] == addr[v].pos[l];
+                        }
+                        if (!ok)
+                                continue;
+                        pa = malloc((g.deg[u] + 1) * sizeof(SimPeerArc));
                         for (size_t q = 0; q < g.deg[u]; q++) {
                                 int v = g.adj[u][q];
-                                if (wave[v] < w && id[v] >= 0)
+                                if (wave[v] >= 0 && wave[v] < w)
                                         pa[np++] = (SimPeerArc){ id[v], edge_cost(&g, u, v) };
                         }
                         snprintf(name, sizeof name, "n%d", u);
                         sim_derive_elderships(s, &addr[u], eld);
-                        id[u] = sim_enter_node(s, name, &addr[u], u + 1, eld, sim_derive_host_level(s, &addr[u]), pa,
-                                np);
+                        id[u] = sim_enter_node(s, name, &addr[u], u + 1, eld, hl, pa, np);
                         free(pa);
                         if (id[u] < 0) {
                                 fprintf(stderr, "node %d could not enter: %s\n", u, strerror(-id[u]));
                                 exit(1);
                         }
+                        wave[u] = w;
+                        members[nm++] = u;
                 }
+                if (nm == 0) {
+                        fprintf(stderr, "wave %d: no node can enter (g-nodes not connected?)\n", w);
+                        exit(1);
+                }
+                present += nm;
                 /* arcs inside the wave */
-                for (int a = first; a < k; a++)
-                        for (size_t q = 0; q < g.deg[order[a]]; q++) {
-                                int u = order[a], v = g.adj[u][q];
+                for (size_t a = 0; a < nm; a++)
+                        for (size_t q = 0; q < g.deg[members[a]]; q++) {
+                                int u = members[a], v = g.adj[u][q];
                                 if (wave[v] == w && u < v)
                                         (void) sim_arc_add(s, id[u], id[v], edge_cost(&g, u, v));
                         }
                 if (quiesce_waves)
                         sim_run(s, UINT64_MAX, UINT64_MAX);
                 else
-                        run_until_bootstrapped(s, order, id, first, k);
+                        run_until_bootstrapped(s, members, id, 0, (int) nm);
+                free(members);
         }
         sim_run(s, UINT64_MAX, UINT64_MAX);
         res.form.cpu = cpu_seconds() - cpu0;
@@ -442,6 +478,8 @@ static void print_stage(const Result *r, uint64_t hold, const char *what, const 
 
 static void print_result(const Result *r, uint64_t hold)
 {
+        if (strcmp(r->topo, "16.16.16.16") != 0)
+                printf("| %6zu | topology %s |\n", r->n, r->topo);
         print_stage(r, hold, "formation", &r->form, true);
         print_stage(r, hold, "refresh", &r->refresh, false);
         print_stage(r, hold, "arc remove", &r->rem, false);
@@ -484,7 +522,8 @@ int main(int argc, char **argv)
                 sizes[2] = 500;
                 n_sizes = 3;
         }
-        printf("topology 16.16.16.16, random geometric graph (avg degree ~6), g-nodes = BFS clusters, seed %" PRIu64
+        printf("topology 16.16.16.16 (top level widened when the regions need it), random geometric graph (avg degree "
+               "~6), g-nodes = BFS clusters, seed %" PRIu64
                ", formation %s\n",
                 seed, quiesce_waves ? "wave by wave, quiescent in between" : "overlapped waves");
         printf("hold = QspnConfig.forward_hold_ms (0 = the reference: every forward at once); per node: ETPs and bytes "

@@ -525,6 +525,11 @@ uint64_t sim_bytes(const Sim *s)
         return s->bytes;
 }
 
+bool sim_idle(const Sim *s)
+{
+        return s->n_heap == 0;
+}
+
 uint64_t sim_last_activity(const Sim *s)
 {
         return s->last_activity;

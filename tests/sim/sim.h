@@ -52,6 +52,8 @@ uint64_t sim_bytes(const Sim *s);
 /* Runs until no event is pending, or until simulated time `until` (UINT64_MAX = no limit), or until
  * max_events were processed. Returns the number of events processed. */
 uint64_t sim_run(Sim *s, uint64_t until, uint64_t max_events);
+/* Whether nothing is pending (no message in flight, no timer armed). */
+bool sim_idle(const Sim *s);
 /* Time of the last event that was not a cancelled timer. */
 uint64_t sim_last_activity(const Sim *s);
 
