@@ -928,15 +928,21 @@ static int update_dest(QspnEngine *e, NtkHCoord dc, QspnPath **Qd, size_t n_qd, 
          * it is never sent again: x has no route to D until the next periodic full ETP (10 min).
          * The same happens when y's path through a gets dearer (a relevant cost change): x updates
          * it and never hears of the one through b again.
-         * Fix: whenever d lost a path or one of its paths changed, advertise all its paths. */
+         * Fix: whenever d lost a path or one of its paths got dearer (or changed fingerprint), advertise
+         * all its paths. */
         if (e->cfg.readvertise_on_loss && n_rd > 0) {
                 bool lost = false;
                 for (size_t m = 0; m < n_md && !lost; m++) {
                         bool kept = false;
                         for (size_t k = 0; k < n_rd && !kept; k++)
                                 if (Od[k].md == (int) m) {
+                                        const QspnPath *was = Md[m].path, *now = Od[k].p;
                                         kept = true;
-                                        lost = Od[k].changed;
+                                        /* a path that only got cheaper or changed its nodes_inside hides
+                                         * nothing new from the neighbours: only a dearer path, a new
+                                         * fingerprint or an arc change (same object) counts as a loss */
+                                        lost = Od[k].changed && (was == now || now->cost > was->cost ||
+                                                                        !qspn_fp_equal(&now->fp, &was->fp));
                                 }
                         lost = lost || !kept;
                 }
