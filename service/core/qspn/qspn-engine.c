@@ -402,6 +402,7 @@ int qspn_engine_enter_net(const QspnConfig *cfg, const NtkTopology *t, const Ntk
                                                         lv->v = nv;
                                                         lv->cap = lv->n + 1;
                                                         lv->v[lv->n++] = (QDest){ .d = pd->d };
+                                                        qe_level_reindex(e, l);
                                                 }
                                                 nd = &lv->v[lv->n - 1];
                                         }
@@ -455,6 +456,7 @@ QspnEngine *qspn_engine_free(QspnEngine *e)
                         free(e->dest[l].v[i].paths);
                 }
                 free(e->dest[l].v);
+                free(e->dest[l].ix);
         }
         for (size_t i = 0; i < e->n_timers; i++)
                 hvec_clear(&e->timers[i].dests);
@@ -1513,6 +1515,20 @@ bool qspn_engine_selfcheck(const QspnEngine *e)
 {
         if (e->z_ok && !qe_z_consistent(e))
                 return false;
+        for (unsigned l = 0; l < e->L; l++) {
+                const QLevel *lv = &e->dest[l];
+                size_t indexed = 0;
+                for (uint32_t p = 0; p < lv->ix_n; p++)
+                        if (lv->ix[p] >= 0) {
+                                if ((size_t) lv->ix[p] >= lv->n || lv->v[lv->ix[p]].d.pos != p)
+                                        return false;
+                                indexed++;
+                        }
+                for (size_t i = 0; lv->ix && i < lv->n; i++)
+                        indexed -= lv->v[i].d.pos < lv->ix_n;
+                if (lv->ix && indexed != 0)
+                        return false;
+        }
         for (unsigned l = 0; l < e->L; l++)
                 for (size_t i = 0; i < e->dest[l].n; i++) {
                         const QDest *d = &e->dest[l].v[i];
@@ -1534,7 +1550,7 @@ size_t qspn_engine_memory(const QspnEngine *e)
                 e->cap_timers * sizeof(QTimer);
 
         for (unsigned l = 0; l < e->L; l++) {
-                s += e->dest[l].cap * sizeof(QDest);
+                s += e->dest[l].cap * sizeof(QDest) + e->dest[l].ix_n * sizeof(int32_t);
                 for (size_t i = 0; i < e->dest[l].n; i++) {
                         const QDest *d = &e->dest[l].v[i];
                         s += d->n * sizeof(QNodePath);

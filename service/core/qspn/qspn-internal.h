@@ -29,7 +29,13 @@ typedef struct QDest {
 typedef struct QLevel {
         size_t n, cap;
         QDest *v; /* sorted by d.pos */
+        /* v's index of each real position (-1: none), for levels of at most QLEVEL_INDEX_MAX
+         * positions; NULL: look up by binary search. Rebuilt by qe_level_reindex. */
+        int32_t *ix;
+        uint32_t ix_n;
 } QLevel;
+
+#define QLEVEL_INDEX_MAX 1024
 
 typedef struct PathVec {
         size_t n, cap;
@@ -161,6 +167,8 @@ bool qe_z_consistent(const QspnEngine *e);
 QArc *qe_arc_by_id(const QspnEngine *e, uint32_t id);
 QArc *qe_arc_by_user(const QspnEngine *e, void *user);
 QDest *qe_dest(const QspnEngine *e, NtkHCoord d);
+/* After v changed (insert, delete, append). */
+void qe_level_reindex(QspnEngine *e, unsigned lvl);
 QspnCost qe_np_cost(const QspnEngine *e, const QspnPath *p);
 void qe_dest_eval(const QspnEngine *e, const QDest *d, const QspnFp **ret_fp, uint32_t *ret_nn,
         const QNodePath **ret_best);

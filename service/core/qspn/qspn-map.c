@@ -93,15 +93,36 @@ static size_t level_find(const QLevel *l, uint32_t pos, bool *found)
         return lo;
 }
 
+void qe_level_reindex(QspnEngine *e, unsigned lvl)
+{
+        QLevel *l = &e->dest[lvl];
+
+        if (!l->ix && e->t.gsize[lvl] <= QLEVEL_INDEX_MAX) {
+                l->ix = malloc(e->t.gsize[lvl] * sizeof(int32_t));
+                l->ix_n = l->ix ? e->t.gsize[lvl] : 0;
+        }
+        if (!l->ix)
+                return;
+        for (uint32_t p = 0; p < l->ix_n; p++)
+                l->ix[p] = -1;
+        for (size_t i = 0; i < l->n; i++)
+                if (l->v[i].d.pos < l->ix_n)
+                        l->ix[l->v[i].d.pos] = (int32_t) i;
+}
+
 QDest *qe_dest(const QspnEngine *e, NtkHCoord d)
 {
+        const QLevel *l;
         bool found;
         size_t i;
 
         if (d.lvl >= e->L)
                 return NULL;
-        i = level_find(&e->dest[d.lvl], d.pos, &found);
-        return found ? &e->dest[d.lvl].v[i] : NULL;
+        l = &e->dest[d.lvl];
+        if (d.pos < l->ix_n)
+                return l->ix[d.pos] < 0 ? NULL : &l->v[l->ix[d.pos]];
+        i = level_find(l, d.pos, &found);
+        return found ? &l->v[i] : NULL;
 }
 
 /* Inserts an empty destination (or returns the existing one). */
@@ -125,6 +146,7 @@ static QDest *dest_insert(QspnEngine *e, NtkHCoord d)
         memmove(&l->v[i + 1], &l->v[i], (l->n - i) * sizeof(QDest));
         l->v[i] = (QDest){ .d = d };
         l->n++;
+        qe_level_reindex(e, d.lvl);
         return &l->v[i];
 }
 
@@ -144,6 +166,7 @@ void qe_dest_delete(QspnEngine *e, NtkHCoord d)
         free(l->v[i].paths);
         memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(QDest));
         l->n--;
+        qe_level_reindex(e, d.lvl);
 }
 
 QspnCost qe_np_cost(const QspnEngine *e, const QspnPath *p)

@@ -254,8 +254,8 @@ void *qspn_engine_arc(const QspnEngine *e, size_t idx);
 uint32_t qspn_engine_arc_id(const QspnEngine *e, void *arc);
 /* The peer's address (NULL if unknown). */
 const NtkAddress *qspn_engine_arc_peer(const QspnEngine *e, void *arc);
-/* Whether the data the engine derives from its map and keeps (the sets Z[i], cached nodes_inside)
- * agree with a recomputation from scratch: for tests. */
+/* Whether the data the engine derives from its map and keeps (the sets Z[i], each destination's
+ * evaluation, the position index) agree with a recomputation from scratch: for tests. */
 bool qspn_engine_selfcheck(const QspnEngine *e);
 /* Bytes held by the engine (map, arcs, pending work): for the benchmark. */
 size_t qspn_engine_memory(const QspnEngine *e);
