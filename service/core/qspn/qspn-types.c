@@ -355,5 +355,6 @@ void qspn_config_default(QspnConfig *c)
                 .cost_variation_ratio = 0.3,
                 .readvertise_on_loss = true,
                 .io_representative = true,
+                .forward_hold_ms = 1000,
         };
 }

@@ -151,10 +151,10 @@ typedef struct QspnConfig {
          * others (neighbours may have discarded them as not disjoint and would otherwise stay without
          * a route until the next periodic full ETP). true by default; see qspn-map.c. */
         bool readvertise_on_loss;
-        /* Not in the reference: forward damping. 0 = forward every ETP at once (the reference). Else a
-         * forward goes out at once only if none went out in the last forward_hold_ms; meanwhile the
-         * changed paths are merged (latest version of each) and sent as one update ETP (hops []) to
-         * every arc when the hold ends. See qspn-engine.c. */
+        /* Not in the reference: forward damping (default 1000). 0 = forward every ETP at once (the
+         * reference). Else a forward goes out at once only if none went out in the last
+         * forward_hold_ms; meanwhile the changed paths are merged (latest version of each) and sent as
+         * one update ETP (hops []) to every arc when the hold ends. See qspn-engine.c. */
         uint64_t forward_hold_ms;
         /* Split confirmation delay from the two best paths' total costs (harness: (c1+c2)/20 ms). */
         uint64_t (*threshold_ms)(void *ctx, QspnCost c1, QspnCost c2);
