@@ -302,18 +302,26 @@ static void test_check_gnode_split(void)
         }
 }
 
-/* §6.1: the converged maps of the worked example (L=3, gsize 2, chain α-β-γ-δ-μ, costs 10). */
-static void test_worked_example_converged_maps(void)
+/* The network of the worked example (§6.1: L=3, gsize 2, chain α-β-γ-δ-μ, costs 10), formed. */
+static Sim *worked_example(uint64_t seed, int id[5])
 {
         NtkTopology t = tt_topo_raw((unsigned[]){ 2, 2, 2 }, 3);
         NtkAddress ad[5] = { tt_addr(&t, "0.1.0"), tt_addr(&t, "1.1.1"), tt_addr(&t, "1.1.0"), tt_addr(&t, "1.0.1"),
                 tt_addr(&t, "1.0.0") };
         TtArc arcs[] = { { 0, 1, 10 }, { 1, 2, 10 }, { 2, 3, 10 }, { 3, 4, 10 } };
-        Sim *s = new_sim(&t, 7);
-        int id[5];
-        int gw;
+        Sim *s = new_sim(&t, seed);
 
         tt_form(s, ad, 5, arcs, G_N_ELEMENTS(arcs), id);
+        return s;
+}
+
+/* §6.1: the converged maps of the worked example (L=3, gsize 2, chain α-β-γ-δ-μ, costs 10). */
+static void test_worked_example_converged_maps(void)
+{
+        int id[5];
+        Sim *s = worked_example(7, id);
+        int gw;
+
         /* α: (2,1) via β at 10 */
         g_assert_cmpint(tt_best(s, id[0], (NtkHCoord){ 2, 1 }, &gw, true), ==, 10);
         g_assert_cmpint(gw, ==, id[1]);
@@ -344,14 +352,9 @@ static void test_worked_example_converged_maps(void)
 /* §6.3/§3.7: β becomes a connectivity identity: γ kills (0,1) and learns the virtual (0,2). */
 static void test_make_connectivity_kills_old_coordinate(void)
 {
-        NtkTopology t = tt_topo_raw((unsigned[]){ 2, 2, 2 }, 3);
-        NtkAddress ad[5] = { tt_addr(&t, "0.1.0"), tt_addr(&t, "1.1.1"), tt_addr(&t, "1.1.0"), tt_addr(&t, "1.0.1"),
-                tt_addr(&t, "1.0.0") };
-        TtArc arcs[] = { { 0, 1, 10 }, { 1, 2, 10 }, { 2, 3, 10 }, { 3, 4, 10 } };
-        Sim *s = new_sim(&t, 9);
         int id[5];
+        Sim *s = worked_example(9, id);
 
-        tt_form(s, ad, 5, arcs, G_N_ELEMENTS(arcs), id);
         g_assert_cmpint(sim_make_connectivity(s, id[1], 1, 2, 2), ==, 0);
         sim_run(s, UINT64_MAX, UINT64_MAX);
         g_assert_false(qspn_engine_is_known(sim_engine(s, id[2]), (NtkHCoord){ 0, 1 }));
@@ -371,15 +374,10 @@ static void test_make_connectivity_kills_old_coordinate(void)
  * changed: no changed_nodes_inside / changed_fp at every ETP ([BUG?] of §2.8, see update_clusters). */
 static void test_connectivity_identity_is_quiet(void)
 {
-        NtkTopology t = tt_topo_raw((unsigned[]){ 2, 2, 2 }, 3);
-        NtkAddress ad[5] = { tt_addr(&t, "0.1.0"), tt_addr(&t, "1.1.1"), tt_addr(&t, "1.1.0"), tt_addr(&t, "1.0.1"),
-                tt_addr(&t, "1.0.0") };
-        TtArc arcs[] = { { 0, 1, 10 }, { 1, 2, 10 }, { 2, 3, 10 }, { 3, 4, 10 } };
-        Sim *s = new_sim(&t, 9);
         int id[5];
+        Sim *s = worked_example(9, id);
         Rec *r;
 
-        tt_form(s, ad, 5, arcs, G_N_ELEMENTS(arcs), id);
         g_assert_cmpint(sim_make_connectivity(s, id[1], 2, 3, 2), ==, 0);
         sim_run(s, UINT64_MAX, UINT64_MAX);
         g_assert_cmpuint(qspn_engine_nodes_inside(sim_engine(s, id[1]), 1), ==, 0);
