@@ -972,9 +972,17 @@ static void forward_hold_end(QspnEngine *e)
         start_hold(e);
 }
 
+/* A received ETP as qe_revise wants it: its own hop list (revise replaces it), the rest lent by the
+ * caller (revise only reads the paths, which it copies). */
+static void etp_hops_free(QspnEtp *m)
+{
+        free(m->hops);
+}
+
 int qspn_engine_receive_etp(QspnEngine *e, void *arc, const QspnEtp *m0, bool is_full, NtkErr *err)
 {
-        _cleanup_(qspn_etp_freep) QspnEtp *m = NULL;
+        _cleanup_(etp_hops_free) QspnEtp mm = { 0 };
+        QspnEtp *m = &mm;
         QArc *a = qe_arc_by_user(e, arc);
         PathVec Q = { 0 }, all = { 0 };
         bool changes = false;
@@ -998,9 +1006,11 @@ int qspn_engine_receive_etp(QspnEngine *e, void *arc, const QspnEtp *m0, bool is
                 if (!to_host)
                         return 0;
         }
-        m = qspn_etp_dup(m0);
-        if (!m)
+        mm = *m0;
+        mm.hops = malloc((m0->n_hops + 1) * sizeof(NtkHCoord));
+        if (!mm.hops)
                 return -ENOMEM;
+        memcpy(mm.hops, m0->hops, m0->n_hops * sizeof(NtkHCoord));
         r = qe_revise(e, m, a, is_full, &Q);
         if (r == -ELOOP) {
                 pathvec_clear(&Q);
