@@ -945,6 +945,14 @@ static int forward_later(QspnEngine *e, PathVec *all, bool changes)
         return r;
 }
 
+/* Pending forwards are moot once full ETPs went out (exit_network) or the identity goes away. */
+static void forward_drop(QspnEngine *e)
+{
+        pathvec_clear(&e->fwd_pend);
+        e->fwd_dirty = false;
+        e->fwd_changes = false;
+}
+
 static void forward_hold_end(QspnEngine *e)
 {
         PathVec out = { 0 };
@@ -963,11 +971,13 @@ static void forward_hold_end(QspnEngine *e)
                 if (q) {
                         qspn_path_free(out.v[k]);
                         out.v[k] = q;
-                } else
+                } else if (!now)
                         out.v[k]->cost = QSPN_COST_DEAD;
+                /* else out of memory: the version saved when it changed goes out */
         }
         qe_finalize(e, &out);
-        send_changes(e, &out, changes, NULL, 0, 0);
+        if (e->n_arcs > 1) /* as for an immediate forward: with one arc, all came from it */
+                send_changes(e, &out, changes, NULL, 0, 0);
         pathvec_clear(&out);
         start_hold(e);
 }
@@ -1029,8 +1039,10 @@ int qspn_engine_receive_etp(QspnEngine *e, void *arc, const QspnEtp *m0, bool is
                 return 0;
         }
         if ((all.n > 0 || changes) && e->n_arcs > 1) {
-                if (e->fwd_hold)
-                        return forward_later(e, &all, changes);
+                if (e->fwd_hold) {
+                        r = forward_later(e, &all, changes);
+                        return r < 0 ? ntk_err(err, r, "out of memory") : 0;
+                }
                 send_changes(e, &all, changes, m->hops, m->n_hops, arc_id);
                 start_hold(e);
         }
@@ -1301,6 +1313,7 @@ int qspn_engine_prepare_destroy(QspnEngine *e)
 
 void qspn_engine_destroy(QspnEngine *e)
 {
+        forward_drop(e);
         if (!e->host.io->send_destroy)
                 return;
         for (size_t i = 0; i < e->n_arcs; i++) {
@@ -1356,6 +1369,7 @@ void qspn_engine_exit_network(QspnEngine *e, unsigned lvl)
                                 e->host.io->send_etp(e->host.ctx, e->arcs[i].user, full, true);
                 }
         }
+        forward_drop(e);
         for (size_t j = 0; j < k; j++) {
                 (void) qspn_engine_arc_remove(e, to_remove[j]);
                 ev_arc_removed(e, to_remove[j], false);

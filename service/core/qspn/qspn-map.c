@@ -963,9 +963,11 @@ static int update_dest(QspnEngine *e, NtkHCoord dc, QspnPath **Qd, size_t n_qd, 
                                         kept = true;
                                         /* a path that only got cheaper or changed its nodes_inside hides
                                          * nothing new from the neighbours: only a dearer path, a new
-                                         * fingerprint or an arc change (same object) counts as a loss */
-                                        lost = Od[k].changed && (was == now || now->cost > was->cost ||
-                                                                        !qspn_fp_equal(&now->fp, &was->fp));
+                                         * fingerprint or a path through the changed arc (whatever its
+                                         * neighbour's part did meanwhile) counts as a loss */
+                                        lost = Od[k].changed &&
+                                                (was == now || (a_changed && now->arcs[0] == a_changed) ||
+                                                        now->cost > was->cost || !qspn_fp_equal(&now->fp, &was->fp));
                                 }
                         lost = lost || !kept;
                 }
@@ -1135,10 +1137,14 @@ int qe_update_map(QspnEngine *e, PathVec *Q, uint32_t a_changed, PathVec *all, H
                                 goto out;
                 }
                 for (unsigned i = 0; i < top; i++)
-                        for (size_t k = 0; k < e->z[i].n; k++) {
-                                r = hvec_add_unique(&Z[i], e->z[i].v[k]);
-                                if (r < 0)
+                        if (e->z[i].n) {
+                                Z[i].v = malloc(e->z[i].n * sizeof(NtkHCoord));
+                                if (!Z[i].v) {
+                                        r = -ENOMEM;
                                         goto out;
+                                }
+                                memcpy(Z[i].v, e->z[i].v, e->z[i].n * sizeof(NtkHCoord));
+                                Z[i].n = Z[i].cap = e->z[i].n;
                         }
         }
         for (size_t k = 0; k < e->n_arcs; k++) {
@@ -1315,10 +1321,11 @@ bool qe_update_clusters(QspnEngine *e)
         bool changes = false;
         const QspnEvents *ev = e->host.ev;
 
+        bool complete = true;
+
         /* same map, arcs and address as last time: same result, nothing changes */
         if (e->clusters_gen == e->map_gen)
                 return false;
-        e->clusters_gen = e->map_gen;
 
         for (unsigned i = 1; i <= e->L; i++) {
                 bool null_e = e->me.pos[i - 1] >= e->t.gsize[i - 1];
@@ -1326,6 +1333,9 @@ bool qe_update_clusters(QspnEngine *e)
                 QspnFp *others = l->n ? malloc(l->n * sizeof(QspnFp)) : NULL;
                 QspnFp nf;
                 uint32_t nn;
+
+                if (l->n && !others)
+                        complete = false; /* computed without the others: do it again next time */
 
                 if (null_e) {
                         e->ni[i - 1] = 0;
@@ -1370,5 +1380,7 @@ bool qe_update_clusters(QspnEngine *e)
                                 ev->changed_nodes_inside(e->host.ctx, i);
                 }
         }
+        if (complete)
+                e->clusters_gen = e->map_gen;
         return changes;
 }

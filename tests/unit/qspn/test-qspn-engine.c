@@ -490,6 +490,63 @@ static void test_disjoint_selection_documented_example(void)
         qspn_engine_free(e);
 }
 
+/* readvertise_on_loss after an arc change: y reaches D through a (arc 1000) and through b (arc 5000);
+ * y–a goes to 10000 and the copy of a's path gathered afterwards differs only in its nodes_inside, or
+ * is a little cheaper. The path through a got dearer all the same, so the path through b must be
+ * advertised again (neighbours that kept only the one through a would otherwise stay on it). */
+static void readvertise_after_arc_change(QspnCost gathered_cost, uint32_t gathered_ni)
+{
+        NtkTopology t = tt_topo_raw((unsigned[]){ 8, 2 }, 2);
+        NtkAddress y = tt_addr(&t, "0.0"), pa = tt_addr(&t, "0.1"), pb = tt_addr(&t, "0.2");
+        QspnFp fp = qspn_fp_level0(9, NULL, 2);
+        QspnIo io = { .send_etp = nop_send, .request_full_etp = nop_req, .arm_timer = nop_arm, .random = seq_random };
+        QspnHost host = { .io = &io };
+        QspnConfig cfg;
+        QspnEngine *e = NULL;
+        PathVec Q = { 0 }, all = { 0 };
+        HVec bset = { 0 };
+        int A, B;
+        uint32_t ya, yb;
+        bool via_b = false;
+        QspnPath *p;
+
+        qspn_config_default(&cfg);
+        g_assert_cmpint(qspn_engine_create_net(&cfg, &t, &y, &fp, &host, &e, NULL), ==, 0);
+        g_assert_cmpint(qspn_engine_arc_add(e, &A, 1000), ==, 0);
+        g_assert_cmpint(qspn_engine_arc_add(e, &B, 5000), ==, 0);
+        ya = qspn_engine_arc_id(e, &A);
+        yb = qspn_engine_arc_id(e, &B);
+        e->arcs[0].has_peer = e->arcs[1].has_peer = true;
+        e->arcs[0].peer = pa;
+        e->arcs[1].peer = pb;
+        pathvec_push(&Q, mkpath(e, "B", (uint32_t[]){ ya }, 0));
+        pathvec_push(&Q, mkpath(e, "C", (uint32_t[]){ yb }, 0));
+        pathvec_push(&Q, mkpath(e, "BD", (uint32_t[]){ ya, 11 }, 1000));
+        pathvec_push(&Q, mkpath(e, "CD", (uint32_t[]){ yb, 12 }, 1000));
+        g_assert_cmpint(qe_update_map(e, &Q, 0, &all, &bset), ==, 0);
+        g_assert_cmpuint(qspn_engine_paths(e, (NtkHCoord){ 0, 3 }, false, NULL, 0), ==, 2);
+        pathvec_clear(&all);
+
+        g_assert_cmpint(qspn_engine_arc_change(e, &A, 10000), ==, 0);
+        p = mkpath(e, "BD", (uint32_t[]){ ya, 11 }, gathered_cost);
+        p->nodes_inside = gathered_ni;
+        pathvec_push(&Q, p);
+        g_assert_cmpint(qe_update_map(e, &Q, ya, &all, &bset), ==, 0);
+        for (size_t k = 0; k < all.n; k++)
+                via_b = via_b || (all.v[k]->n_hops == 2 && all.v[k]->arcs[0] == yb);
+        g_assert_true(via_b);
+        pathvec_clear(&all);
+        hvec_clear(&bset);
+        qspn_engine_free(e);
+}
+
+static void test_readvertise_after_arc_change(void)
+{
+        readvertise_after_arc_change(1000, 2); /* only nodes_inside changed (> 10 %) */
+        readvertise_after_arc_change(500, 1);  /* a's part got cheaper, the whole got dearer */
+        readvertise_after_arc_change(1500, 1); /* a's part got dearer too */
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -502,5 +559,6 @@ int main(int argc, char **argv)
         g_test_add_func("/qspn/bootstrap/rules", test_bootstrap_rules);
         g_test_add_func("/qspn/bug/get_full_etp_keeps_known_peer", test_get_full_etp_keeps_known_peer_address);
         g_test_add_func("/qspn/update_map/disjoint_selection_example", test_disjoint_selection_documented_example);
+        g_test_add_func("/qspn/update_map/readvertise_after_arc_change", test_readvertise_after_arc_change);
         return g_test_run();
 }
