@@ -422,6 +422,22 @@ static uint32_t seq_random(void *ctx, uint32_t lo, uint32_t hi)
         return lo + next++;
 }
 
+static const QspnIo nop_io = { .send_etp = nop_send, .request_full_etp = nop_req, .arm_timer = nop_arm,
+        .random = seq_random };
+
+/* A one-node network at addr of topology 8.2 (level 0 first), talking to nobody. */
+static QspnEngine *lone_engine(const QspnConfig *cfg, const char *addr, int64_t fp_id)
+{
+        NtkTopology t = tt_topo_raw((unsigned[]){ 8, 2 }, 2);
+        NtkAddress a = tt_addr(&t, addr);
+        QspnFp fp = qspn_fp_level0(fp_id, NULL, 2);
+        QspnHost host = { .io = &nop_io };
+        QspnEngine *e = NULL;
+
+        g_assert_cmpint(qspn_engine_create_net(cfg, &t, &a, &fp, &host, &e, NULL), ==, 0);
+        return e;
+}
+
 static QspnPath *mkpath(const QspnEngine *e, const char *hops, const uint32_t *arcs, QspnCost cost)
 {
         /* hops: letters B..G are level-0 positions 1..6 */
@@ -442,12 +458,9 @@ static QspnPath *mkpath(const QspnEngine *e, const char *hops, const uint32_t *a
 static void test_disjoint_selection_documented_example(void)
 {
         NtkTopology t = tt_topo_raw((unsigned[]){ 8, 2 }, 2);
-        NtkAddress a = tt_addr(&t, "0.0"), b = tt_addr(&t, "0.1");
-        QspnFp fp = qspn_fp_level0(1, NULL, 2);
-        QspnIo io = { .send_etp = nop_send, .request_full_etp = nop_req, .arm_timer = nop_arm, .random = seq_random };
-        QspnHost host = { .io = &io };
+        NtkAddress b = tt_addr(&t, "0.1");
         QspnConfig cfg;
-        QspnEngine *e = NULL;
+        QspnEngine *e;
         PathVec Q = { 0 }, all = { 0 };
         HVec bset = { 0 };
         uint32_t ab;
@@ -457,7 +470,7 @@ static void test_disjoint_selection_documented_example(void)
 
         qspn_config_default(&cfg);
         cfg.max_common_hops_ratio = 0.7;
-        g_assert_cmpint(qspn_engine_create_net(&cfg, &t, &a, &fp, &host, &e, NULL), ==, 0);
+        e = lone_engine(&cfg, "0.0", 1);
         g_assert_cmpint(qspn_engine_arc_add(e, &dummy, 100), ==, 0);
         ab = qspn_engine_arc_id(e, &dummy);
         e->arcs[0].has_peer = true;
@@ -497,12 +510,9 @@ static void test_disjoint_selection_documented_example(void)
 static void readvertise_after_arc_change(QspnCost gathered_cost, uint32_t gathered_ni)
 {
         NtkTopology t = tt_topo_raw((unsigned[]){ 8, 2 }, 2);
-        NtkAddress y = tt_addr(&t, "0.0"), pa = tt_addr(&t, "0.1"), pb = tt_addr(&t, "0.2");
-        QspnFp fp = qspn_fp_level0(9, NULL, 2);
-        QspnIo io = { .send_etp = nop_send, .request_full_etp = nop_req, .arm_timer = nop_arm, .random = seq_random };
-        QspnHost host = { .io = &io };
+        NtkAddress pa = tt_addr(&t, "0.1"), pb = tt_addr(&t, "0.2");
         QspnConfig cfg;
-        QspnEngine *e = NULL;
+        QspnEngine *e;
         PathVec Q = { 0 }, all = { 0 };
         HVec bset = { 0 };
         int A, B;
@@ -511,7 +521,7 @@ static void readvertise_after_arc_change(QspnCost gathered_cost, uint32_t gather
         QspnPath *p;
 
         qspn_config_default(&cfg);
-        g_assert_cmpint(qspn_engine_create_net(&cfg, &t, &y, &fp, &host, &e, NULL), ==, 0);
+        e = lone_engine(&cfg, "0.0", 9);
         g_assert_cmpint(qspn_engine_arc_add(e, &A, 1000), ==, 0);
         g_assert_cmpint(qspn_engine_arc_add(e, &B, 5000), ==, 0);
         ya = qspn_engine_arc_id(e, &A);
