@@ -129,20 +129,7 @@ void ntk_nb_actions_done(NtkNbActions *a)
 /* Every entry point reserves its worst case first, so that pushing never fails after state changed. */
 static int actions_reserve(NtkNbActions *a, size_t extra)
 {
-        size_t want;
-        NtkNbAction *v;
-
-        if (a->n + extra <= a->cap)
-                return 0;
-        want = a->cap ? a->cap * 2 : 16;
-        if (want < a->n + extra)
-                want = a->n + extra;
-        v = realloc(a->v, want * sizeof(*v));
-        if (!v)
-                return -ENOMEM;
-        a->v = v;
-        a->cap = want;
-        return 0;
+        return GROW_ARRAY(a->v, a->cap, a->n + extra, 16) ? 0 : -ENOMEM;
 }
 
 static size_t worst_case(const NtkNb *nb)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,3 +46,26 @@ static inline bool startswith(const char *s, const char *prefix)
 {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+/* Makes room for n elements of size sz in the array *p of capacity *cap (doubling, from `first`).
+ * False when out of memory: *p and *cap are then unchanged. */
+static inline bool grow_array(void **p, size_t *cap, size_t n, size_t sz, size_t first)
+{
+        size_t c = *cap ? *cap : first;
+        void *q;
+
+        if (n <= *cap)
+                return true;
+        while (c < n) {
+                if (c > SIZE_MAX / 2 / sz)
+                        return false;
+                c *= 2;
+        }
+        q = realloc(*p, c * sz);
+        if (!q)
+                return false;
+        *p = q;
+        *cap = c;
+        return true;
+}
+#define GROW_ARRAY(p, cap, n, first) grow_array((void **) &(p), &(cap), (n), sizeof(*(p)), (first))

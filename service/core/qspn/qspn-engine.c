@@ -24,14 +24,8 @@ static QTimer *arm(QspnEngine *e, int kind, uint64_t ms)
 {
         QTimer *t;
 
-        if (e->n_timers == e->cap_timers) {
-                size_t c = e->cap_timers ? e->cap_timers * 2 : 8;
-                QTimer *n = realloc(e->timers, c * sizeof(QTimer));
-                if (!n)
-                        return NULL;
-                e->timers = n;
-                e->cap_timers = c;
-        }
+        if (!GROW_ARRAY(e->timers, e->cap_timers, e->n_timers + 1, 8))
+                return NULL;
         t = &e->timers[e->n_timers++];
         *t = (QTimer){ .token = new_token(e), .kind = kind };
         e->host.io->arm_timer(e->host.ctx, ms, t->token);
@@ -66,14 +60,8 @@ static uint32_t new_arc_id(QspnEngine *e)
 
 static int add_arc_rec(QspnEngine *e, void *user, QspnCost cost, uint32_t id)
 {
-        if (e->n_arcs == e->cap_arcs) {
-                size_t c = e->cap_arcs ? e->cap_arcs * 2 : 4;
-                QArc *n = realloc(e->arcs, c * sizeof(QArc));
-                if (!n)
-                        return -ENOMEM;
-                e->arcs = n;
-                e->cap_arcs = c;
-        }
+        if (!GROW_ARRAY(e->arcs, e->cap_arcs, e->n_arcs + 1, 4))
+                return -ENOMEM;
         e->arcs[e->n_arcs++] = (QArc){ .user = user, .id = id, .cost = cost };
         e->map_gen++; /* path costs from me depend on the arcs */
         e->arc_gen++;
@@ -486,14 +474,8 @@ static int request(QspnEngine *e, uint32_t arc_id, int kind, uint64_t gather, ui
 
         if (!a)
                 return -ENOENT;
-        if (e->n_reqs == e->cap_reqs) {
-                size_t c = e->cap_reqs ? e->cap_reqs * 2 : 8;
-                QRequest *n = realloc(e->reqs, c * sizeof(QRequest));
-                if (!n)
-                        return -ENOMEM;
-                e->reqs = n;
-                e->cap_reqs = c;
-        }
+        if (!GROW_ARRAY(e->reqs, e->cap_reqs, e->n_reqs + 1, 8))
+                return -ENOMEM;
         rq = &e->reqs[e->n_reqs++];
         *rq = (QRequest){ .token = new_token(e), .arc_id = arc_id, .kind = kind, .gather = gather };
         if (ret_token)

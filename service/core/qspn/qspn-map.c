@@ -10,15 +10,9 @@ int pathvec_push(PathVec *v, QspnPath *p)
 {
         if (!p)
                 return -ENOMEM;
-        if (v->n == v->cap) {
-                size_t c = v->cap ? v->cap * 2 : 8;
-                QspnPath **n = realloc(v->v, c * sizeof(QspnPath *));
-                if (!n) {
-                        qspn_path_free(p);
-                        return -ENOMEM;
-                }
-                v->v = n;
-                v->cap = c;
+        if (!GROW_ARRAY(v->v, v->cap, v->n + 1, 8)) {
+                qspn_path_free(p);
+                return -ENOMEM;
         }
         v->v[v->n++] = p;
         return 0;
@@ -44,14 +38,8 @@ int hvec_add_unique(HVec *v, NtkHCoord h)
 {
         if (hvec_has(v, h))
                 return 0;
-        if (v->n == v->cap) {
-                size_t c = v->cap ? v->cap * 2 : 8;
-                NtkHCoord *n = realloc(v->v, c * sizeof(NtkHCoord));
-                if (!n)
-                        return -ENOMEM;
-                v->v = n;
-                v->cap = c;
-        }
+        if (!GROW_ARRAY(v->v, v->cap, v->n + 1, 8))
+                return -ENOMEM;
         v->v[v->n++] = h;
         return 1;
 }
@@ -135,14 +123,8 @@ static QDest *dest_insert(QspnEngine *e, NtkHCoord d)
         if (found)
                 return &l->v[i];
         e->map_gen++;
-        if (l->n == l->cap) {
-                size_t c = l->cap ? l->cap * 2 : 4;
-                QDest *n = realloc(l->v, c * sizeof(QDest));
-                if (!n)
-                        return NULL;
-                l->v = n;
-                l->cap = c;
-        }
+        if (!GROW_ARRAY(l->v, l->cap, l->n + 1, 4))
+                return NULL;
         memmove(&l->v[i + 1], &l->v[i], (l->n - i) * sizeof(QDest));
         l->v[i] = (QDest){ .d = d };
         l->n++;
@@ -722,14 +704,8 @@ typedef struct SigVec {
 
 static int sig_push(SigVec *s, SigKind k, QspnPathView v)
 {
-        if (s->n == s->cap) {
-                size_t c = s->cap ? s->cap * 2 : 8;
-                Sig *n = realloc(s->v, c * sizeof(Sig));
-                if (!n)
-                        return -ENOMEM;
-                s->v = n;
-                s->cap = c;
-        }
+        if (!GROW_ARRAY(s->v, s->cap, s->n + 1, 8))
+                return -ENOMEM;
         s->v[s->n++] = (Sig){ k, v };
         return 0;
 }
