@@ -557,6 +557,156 @@ static void test_readvertise_after_arc_change(void)
         readvertise_after_arc_change(1500, 1); /* a's part got dearer too */
 }
 
+/* ------------------------------------------------------------------------------------------------ */
+/* forward damping, seen from one engine: the first forward goes at once, the next changes wait for the
+ * hold and go out merged, each path as it is when the hold ends */
+
+typedef struct Sent {
+        void *arc;
+        unsigned n_hops;
+        bool dead_to_d; /* carries a dead path to the watched destination */
+        bool live_to_d;
+} Sent;
+
+typedef struct Rig {
+        Sent sent[16];
+        unsigned n_sent;
+        uint64_t hold_token;
+        NtkHCoord watch;
+} Rig;
+
+static void rig_send(void *ctx, void *arc, const QspnEtp *m, bool f)
+{
+        Rig *r = ctx;
+        Sent *x = &r->sent[r->n_sent++];
+
+        (void) f;
+        g_assert_cmpuint(r->n_sent, <=, G_N_ELEMENTS(r->sent));
+        *x = (Sent){ .arc = arc, .n_hops = m->n_hops };
+        for (unsigned k = 0; k < m->n_paths; k++) {
+                const QspnPath *p = m->paths[k];
+                if (!hcoord_eq(p->hops[p->n_hops - 1], r->watch))
+                        continue;
+                if (p->cost == QSPN_COST_DEAD)
+                        x->dead_to_d = true;
+                else
+                        x->live_to_d = true;
+        }
+}
+
+static void rig_arm(void *ctx, uint64_t ms, uint64_t token)
+{
+        Rig *r = ctx;
+
+        if (ms == 1000)
+                r->hold_token = token;
+}
+
+static QspnEtp *etp_from(Net *n, int from, int to)
+{
+        QspnEtp *m = NULL;
+
+        g_assert_cmpint(qspn_engine_get_full_etp(sim_engine(n->s, n->id[from]), arc_to(n->s, n->id[from], n->id[to]),
+                                qspn_engine_address(sim_engine(n->s, n->id[to])), &m),
+                ==, 0);
+        return m;
+}
+
+/* by_arc_removal false: node 1 stops advertising node 2 (full ETP without it, R8: the held copy is
+ * replaced by the dead one); true: y's arc to node 1 goes away (the held copy is live and its path is
+ * gone from the map: it must go out dead). */
+static void forward_hold_merges(bool by_arc_removal)
+{
+        static const QspnIo io = { .send_etp = rig_send, .request_full_etp = nop_req, .arm_timer = rig_arm,
+                .random = seq_random };
+        Net n;
+        Rig rig = { .watch = { 1, 0 } }; /* node 2 (3.0.0.0) as seen from 3.0.1.x */
+        QspnHost host = { .io = &io, .ctx = &rig };
+        QspnConfig cfg;
+        QspnEngine *y = NULL;
+        NtkAddress ya;
+        QspnFp fp = qspn_fp_level0(99, NULL, 4);
+        int X, Z, W;
+        QspnEtp *m;
+        NtkErr err;
+        unsigned before;
+
+        net_init(&n);
+        /* y stands where node 0 stands, with an arc X to node 1 and arcs Z, W elsewhere */
+        ya = *qspn_engine_address(sim_engine(n.s, n.id[0]));
+        qspn_config_default(&cfg);
+        cfg.periodic_ms = 0;
+        g_assert_cmpuint(cfg.forward_hold_ms, ==, 1000);
+        g_assert_cmpint(qspn_engine_create_net(&cfg, &n.t, &ya, &fp, &host, &y, NULL), ==, 0);
+        g_assert_cmpint(qspn_engine_arc_add(y, &X, 1000), ==, 0);
+        g_assert_cmpint(qspn_engine_arc_add(y, &Z, 1000), ==, 0);
+        g_assert_cmpint(qspn_engine_arc_add(y, &W, 1000), ==, 0);
+        rig.n_sent = 0;
+
+        /* 1: new destinations: forwarded at once to Z and W, with the ETP's hop list */
+        m = etp_from(&n, 1, 0);
+        g_assert_cmpint(qspn_engine_receive_etp(y, &X, m, false, &err), ==, 0);
+        qspn_etp_free(m);
+        g_assert_cmpuint(rig.n_sent, ==, 2);
+        for (unsigned k = 0; k < 2; k++) {
+                g_assert_true(rig.sent[k].arc == &Z || rig.sent[k].arc == &W);
+                g_assert_cmpuint(rig.sent[k].n_hops, >, 0);
+                g_assert_true(rig.sent[k].live_to_d);
+        }
+        g_assert_cmpuint(rig.hold_token, !=, 0);
+
+        /* 2: node 1's path to node 2 gets dearer: y changes, but holds the forward */
+        g_assert_cmpint(sim_arc_cost(n.s, n.id[1], n.id[2], 50000), ==, 0);
+        sim_run(n.s, UINT64_MAX, UINT64_MAX);
+        m = etp_from(&n, 1, 0);
+        g_assert_cmpint(qspn_engine_receive_etp(y, &X, m, false, &err), ==, 0);
+        qspn_etp_free(m);
+        g_assert_cmpuint(rig.n_sent, ==, 2);
+
+        /* 3: node 2 goes away for y */
+        if (by_arc_removal) {
+                g_assert_cmpint(qspn_engine_arc_remove(y, &X), ==, 0);
+                /* its own update waits for the full ETPs it asked Z and W for (never answered here) */
+                g_assert_cmpuint(rig.n_sent, ==, 2);
+        } else {
+                g_assert_cmpint(sim_arc_remove(n.s, n.id[1], n.id[2]), ==, 0);
+                sim_run(n.s, UINT64_MAX, UINT64_MAX);
+                m = etp_from(&n, 1, 0);
+                g_assert_cmpint(qspn_engine_receive_etp(y, &X, m, true, &err), ==, 0);
+                qspn_etp_free(m);
+                g_assert_cmpuint(rig.n_sent, ==, 2);
+        }
+        g_assert_false(qspn_engine_is_known(y, rig.watch));
+
+        /* the hold ends: one update ETP (no hop list) to every arc, the path as it is now: dead */
+        before = rig.n_sent;
+        {
+                uint64_t t = rig.hold_token;
+                rig.hold_token = 0;
+                qspn_engine_timer(y, t);
+        }
+        g_assert_cmpuint(rig.n_sent, ==, before + (by_arc_removal ? 2 : 3));
+        for (unsigned k = before; k < rig.n_sent; k++) {
+                g_assert_cmpuint(rig.sent[k].n_hops, ==, 0);
+                g_assert_true(rig.sent[k].dead_to_d);
+                g_assert_false(rig.sent[k].live_to_d);
+        }
+        /* the next hold ends quiet: nothing more */
+        g_assert_cmpuint(rig.hold_token, !=, 0);
+        before = rig.n_sent;
+        qspn_engine_timer(y, rig.hold_token);
+        g_assert_cmpuint(rig.n_sent, ==, before);
+
+        qspn_engine_free(y);
+        sim_free(n.s);
+}
+
+static void test_forward_hold_merges(void)
+{
+        forward_hold_merges(false);
+        forward_hold_merges(true);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -570,5 +720,6 @@ int main(int argc, char **argv)
         g_test_add_func("/qspn/bug/get_full_etp_keeps_known_peer", test_get_full_etp_keeps_known_peer_address);
         g_test_add_func("/qspn/update_map/disjoint_selection_example", test_disjoint_selection_documented_example);
         g_test_add_func("/qspn/update_map/readvertise_after_arc_change", test_readvertise_after_arc_change);
+        g_test_add_func("/qspn/forward/hold_merges", test_forward_hold_merges);
         return g_test_run();
 }
