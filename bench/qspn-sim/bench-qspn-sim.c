@@ -264,6 +264,7 @@ typedef struct Result {
         Stage form, refresh, rem, chg;
         double paths_per_id;
         size_t mem_avg, mem_max;
+        uint64_t kind_etps[_SIM_ETP_KIND_MAX], kind_paths[_SIM_ETP_KIND_MAX]; /* formation */
 } Result;
 
 static Stage run_until_quiet(Sim *s)
@@ -431,6 +432,7 @@ static Result bench(size_t n, uint64_t seed, uint64_t hold_ms, bool quiesce_wave
         res.form.sim_ms = sim_last_activity(s) - t0;
         res.form.etps = sim_etps(s) - e0;
         res.form.bytes = sim_bytes(s) - b0;
+        sim_etp_kinds(s, res.kind_etps, res.kind_paths);
 
         for (size_t i = 0; i < n; i++) {
                 size_t m = qspn_engine_memory(sim_engine(s, id[i]));
@@ -484,6 +486,10 @@ static void print_result(const Result *r, uint64_t hold)
         print_stage(r, hold, "refresh", &r->refresh, false);
         print_stage(r, hold, "arc remove", &r->rem, false);
         print_stage(r, hold, "cost ×3", &r->chg, false);
+        printf("| %6zu | formation ETPs by kind (paths carried): full %" PRIu64 " (%" PRIu64 "), update %" PRIu64
+               " (%" PRIu64 "), forward %" PRIu64 " (%" PRIu64 ") |\n",
+                r->n, r->kind_etps[SIM_ETP_FULL], r->kind_paths[SIM_ETP_FULL], r->kind_etps[SIM_ETP_UPDATE],
+                r->kind_paths[SIM_ETP_UPDATE], r->kind_etps[SIM_ETP_FORWARD], r->kind_paths[SIM_ETP_FORWARD]);
         fflush(stdout);
 }
 

@@ -112,6 +112,7 @@ struct Sim {
         GnodeReg *reg;
         size_t n_reg;
         uint64_t etps, bytes;
+        uint64_t kind_etps[_SIM_ETP_KIND_MAX], kind_paths[_SIM_ETP_KIND_MAX];
         size_t peak_mem;
         uint64_t n_delivered;
         SimEventFn fn;
@@ -211,21 +212,18 @@ static SimIdent *ident(const Sim *s, int i)
         return i >= 0 && (size_t) i < s->n_ids ? s->ids[i] : NULL;
 }
 
-/* Debugging aids, off unless set in the environment: QSPN_SIM_TRACE=FROM,TO prints every ETP sent
- * from identity FROM to TO (-1,-1: all), QSPN_SIM_SAMPLE prints one ETP in 200000, QSPN_SIM_KINDS
- * counts full / update (hops []) / forward ETPs. The counters are the only state outside Sim. */
-static uint64_t kind_count[4];
-
+/* Counts every ETP sent by kind (SimEtpKind) with the paths it carries. Debugging aids, off unless set
+ * in the environment: QSPN_SIM_TRACE=FROM,TO prints every ETP sent from identity FROM to TO (-1,-1:
+ * all), QSPN_SIM_SAMPLE prints one ETP in 200000. */
 static void debug_etp(Sim *s, const char *what, int from, int to, const QspnEtp *m, bool is_full)
 {
-        kind_count[is_full ? 0 : m->n_hops == 0 ? 1 : 2]++;
-        if (getenv("QSPN_SIM_KINDS") && (kind_count[0] + kind_count[1] + kind_count[2]) % 1000000 == 0)
-                fprintf(stderr, "## full %llu update %llu forward %llu\n", (unsigned long long) kind_count[0],
-                        (unsigned long long) kind_count[1], (unsigned long long) kind_count[2]);
+        SimEtpKind k = is_full ? SIM_ETP_FULL : m->n_hops == 0 ? SIM_ETP_UPDATE : SIM_ETP_FORWARD;
         const char *tr = getenv("QSPN_SIM_TRACE");
         int a = -1, b = -1;
 
-        if (getenv("QSPN_SIM_SAMPLE") && (kind_count[0] + kind_count[1] + kind_count[2]) % 200000 == 0)
+        s->kind_etps[k]++;
+        s->kind_paths[k] += m->n_paths;
+        if (getenv("QSPN_SIM_SAMPLE") && s->etps % 200000 == 0)
                 tr = "-1,-1";
         if (!tr || sscanf(tr, "%d,%d", &a, &b) != 2 || (a >= 0 && (a != from || b != to)))
                 return;
@@ -523,6 +521,14 @@ uint64_t sim_etps(const Sim *s)
 uint64_t sim_bytes(const Sim *s)
 {
         return s->bytes;
+}
+
+void sim_etp_kinds(const Sim *s, uint64_t *etps, uint64_t *paths)
+{
+        for (int k = 0; k < _SIM_ETP_KIND_MAX; k++) {
+                etps[k] = s->kind_etps[k];
+                paths[k] = s->kind_paths[k];
+        }
 }
 
 bool sim_idle(const Sim *s)

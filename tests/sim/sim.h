@@ -52,6 +52,14 @@ uint64_t sim_bytes(const Sim *s);
 /* Runs until no event is pending, or until simulated time `until` (UINT64_MAX = no limit), or until
  * max_events were processed. Returns the number of events processed. */
 uint64_t sim_run(Sim *s, uint64_t until, uint64_t max_events);
+/* ETPs sent so far by kind, and the paths they carried (etps[], paths[]: _SIM_ETP_KIND_MAX entries). */
+typedef enum SimEtpKind {
+        SIM_ETP_FULL,    /* full ETPs: bootstrap, arc add, refresh, get_full_etp answers */
+        SIM_ETP_UPDATE,  /* partial ETPs with no hop list: arc changes, merged forwards */
+        SIM_ETP_FORWARD, /* partial ETPs forwarded at once with their hop list */
+        _SIM_ETP_KIND_MAX,
+} SimEtpKind;
+void sim_etp_kinds(const Sim *s, uint64_t *etps, uint64_t *paths);
 /* Whether nothing is pending (no message in flight, no timer armed). */
 bool sim_idle(const Sim *s);
 /* Time of the last event that was not a cancelled timer. */
