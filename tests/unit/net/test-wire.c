@@ -256,43 +256,37 @@ static void test_wire_decode_reply_without_request_id_is_ebadmsg(void)
         g_assert_cmpint(decode_raw(&s->env, WIRE_UDP), ==, -EBADMSG);
 }
 
+/* Every MAC field of every body, with the transport that carries the body. */
+static const struct {
+        Ntkwire__Envelope__BodyCase body;
+        size_t field; /* offset in WireSample of a ProtobufCBinaryData */
+        WireTransport transport;
+} mac_fields[] = {
+        { NTKWIRE__ENVELOPE__BODY_HERE_I_AM, offsetof(WireSample, here_i_am.mac), WIRE_UDP },
+        { NTKWIRE__ENVELOPE__BODY_REQUEST_ARC, offsetof(WireSample, arc_ends.my_mac), WIRE_UDP },
+        { NTKWIRE__ENVELOPE__BODY_REMOVE_ARC, offsetof(WireSample, arc_ends.your_mac), WIRE_UDP },
+        { NTKWIRE__ENVELOPE__BODY_IDENTITY_MOVED, offsetof(WireSample, identity_moved.new_mac), WIRE_TCP },
+        { NTKWIRE__ENVELOPE__BODY_MATCH_DUPLICATION, offsetof(WireSample, match_duplication.old_id_new_mac),
+                WIRE_TCP },
+        { NTKWIRE__ENVELOPE__BODY_MATCH_DUPLICATION_REPLY,
+                offsetof(WireSample, duplication_data.peer_old_id_new_mac), WIRE_TCP },
+        { NTKWIRE__ENVELOPE__BODY_NOP, offsetof(WireSample, env.src_mac), WIRE_TCP },
+};
+
 static void test_wire_decode_mac_of_wrong_length_is_einval(void)
 {
         static const size_t lens[] = { 0, 5, 7, 64 };
         g_autofree WireSample *s = g_new0(WireSample, 1);
         uint8_t big[64] = { 0 };
 
-        for (size_t i = 0; i < G_N_ELEMENTS(lens); i++) {
-                ProtobufCBinaryData bad = { .len = lens[i], .data = big };
-
-                wire_sample_init(s, NTKWIRE__ENVELOPE__BODY_HERE_I_AM);
-                s->here_i_am.mac = bad;
-                g_assert_cmpint(decode_raw(&s->env, WIRE_UDP), ==, -EINVAL);
-
-                wire_sample_init(s, NTKWIRE__ENVELOPE__BODY_REQUEST_ARC);
-                s->arc_ends.my_mac = bad;
-                g_assert_cmpint(decode_raw(&s->env, WIRE_UDP), ==, -EINVAL);
-
-                wire_sample_init(s, NTKWIRE__ENVELOPE__BODY_REMOVE_ARC);
-                s->arc_ends.your_mac = bad;
-                g_assert_cmpint(decode_raw(&s->env, WIRE_UDP), ==, -EINVAL);
-
-                wire_sample_init(s, NTKWIRE__ENVELOPE__BODY_IDENTITY_MOVED);
-                s->identity_moved.new_mac = bad;
-                g_assert_cmpint(decode_raw(&s->env, WIRE_TCP), ==, -EINVAL);
-
-                wire_sample_init(s, NTKWIRE__ENVELOPE__BODY_MATCH_DUPLICATION);
-                s->match_duplication.old_id_new_mac = bad;
-                g_assert_cmpint(decode_raw(&s->env, WIRE_TCP), ==, -EINVAL);
-
-                wire_sample_init(s, NTKWIRE__ENVELOPE__BODY_MATCH_DUPLICATION_REPLY);
-                s->duplication_data.peer_old_id_new_mac = bad;
-                g_assert_cmpint(decode_raw(&s->env, WIRE_TCP), ==, -EINVAL);
-
-                wire_sample_init(s, NTKWIRE__ENVELOPE__BODY_NOP);
-                s->env.src_mac = bad;
-                g_assert_cmpint(decode_raw(&s->env, WIRE_TCP), ==, -EINVAL);
-        }
+        for (size_t i = 0; i < G_N_ELEMENTS(lens); i++)
+                for (size_t f = 0; f < G_N_ELEMENTS(mac_fields); f++) {
+                        wire_sample_init(s, mac_fields[f].body);
+                        g_assert_cmpint(decode_raw(&s->env, mac_fields[f].transport), ==, 0);
+                        *(ProtobufCBinaryData *) (void *) ((char *) s + mac_fields[f].field) =
+                                (ProtobufCBinaryData){ .len = lens[i], .data = big };
+                        g_assert_cmpint(decode_raw(&s->env, mac_fields[f].transport), ==, -EINVAL);
+                }
 }
 
 static void test_wire_decode_out_of_range_values_are_einval(void)
