@@ -254,6 +254,28 @@ static size_t destinations_of(const Graph *g, int x, NtkHCoord *ret)
         return n;
 }
 
+/* Every path node y holds, one line each (debugging output of a failed check). */
+static void dump_map(Sim *s, const Graph *g, int y)
+{
+        QspnEngine *e = sim_engine(s, g->id[y]);
+        QspnPathView v[64];
+
+        for (unsigned l = 0; l < 3; l++)
+                for (size_t di = 0; di < qspn_engine_n_destinations(e, l); di++) {
+                        NtkHCoord dd = qspn_engine_destination(e, l, di);
+                        size_t m = qspn_engine_paths(e, dd, false, v, 64);
+                        for (size_t k = 0; k < m && k < 64; k++) {
+                                fprintf(stderr, "#  node %d -> (%u,%u) gw %d cost %" G_GINT64_FORMAT " fp %" G_GINT64_FORMAT ":",
+                                        y, dd.lvl, dd.pos, graph_node_of(g, sim_arc_peer(s, g->id[y], v[k].arc)),
+                                        (gint64) v[k].cost, (gint64) v[k].path->fp.id);
+                                for (unsigned h = 0; h < v[k].path->n_hops; h++)
+                                        fprintf(stderr, " (%u,%u)/%u", v[k].path->hops[h].lvl, v[k].path->hops[h].pos,
+                                                v[k].path->arcs[h] % 1000);
+                                fprintf(stderr, "\n");
+                        }
+                }
+}
+
 static void dump(Sim *s, const Graph *g, int x, NtkHCoord d)
 {
         char buf[NTK_ADDRESS_STRLEN];
@@ -266,37 +288,12 @@ static void dump(Sim *s, const Graph *g, int x, NtkHCoord d)
                 fprintf(stderr, "# arc %d-%d %" G_GINT64_FORMAT " (%s-", g->arcs[a].a, g->arcs[a].b, (gint64) g->arcs[a].cost, ntk_address_format(&g->addr[g->arcs[a].a], buf)),
                 fprintf(stderr, "%s)\n", ntk_address_format(&g->addr[g->arcs[a].b], buf));
         if (g_getenv("QSPN_DUMP_ALL"))
-                for (size_t y = 0; y < g->n; y++) {
-                        QspnEngine *e = sim_engine(s, g->id[y]);
-                        for (unsigned l = 0; l < 3; l++)
-                                for (size_t di = 0; di < qspn_engine_n_destinations(e, l); di++) {
-                                        NtkHCoord dd = qspn_engine_destination(e, l, di);
-                                        size_t m = qspn_engine_paths(e, dd, false, v, 64);
-                                        for (size_t k = 0; k < m && k < 64; k++) {
-                                                fprintf(stderr, "#  node %zu -> (%u,%u) gw %d cost %" G_GINT64_FORMAT " fp %" G_GINT64_FORMAT ":", y, dd.lvl, dd.pos,
-                                                        graph_node_of(g, sim_arc_peer(s, g->id[y], v[k].arc)), (gint64) v[k].cost, (gint64) v[k].path->fp.id);
-                                                for (unsigned h = 0; h < v[k].path->n_hops; h++)
-                                                        fprintf(stderr, " (%u,%u)", v[k].path->hops[h].lvl, v[k].path->hops[h].pos);
-                                                fprintf(stderr, "\n");
-                                        }
-                                }
-                }
+                for (size_t y = 0; y < g->n; y++)
+                        dump_map(s, g, (int) y);
         if (g_getenv("QSPN_DUMP_NODE")) {
                 int y = atoi(g_getenv("QSPN_DUMP_NODE"));
-                QspnEngine *e = sim_engine(s, g->id[y]);
                 fprintf(stderr, "# node %d is %s\n", y, ntk_address_format(&g->addr[y], buf));
-                for (unsigned l = 0; l < 3; l++)
-                        for (size_t di = 0; di < qspn_engine_n_destinations(e, l); di++) {
-                                NtkHCoord dd = qspn_engine_destination(e, l, di);
-                                size_t m = qspn_engine_paths(e, dd, false, v, 64);
-                                for (size_t k = 0; k < m && k < 64; k++) {
-                                        fprintf(stderr, "#  node %d -> (%u,%u) gw %d cost %" G_GINT64_FORMAT " fp %" G_GINT64_FORMAT ":", y, dd.lvl, dd.pos,
-                                                graph_node_of(g, sim_arc_peer(s, g->id[y], v[k].arc)), (gint64) v[k].cost, (gint64) v[k].path->fp.id);
-                                        for (unsigned h = 0; h < v[k].path->n_hops; h++)
-                                                fprintf(stderr, " (%u,%u)/%u", v[k].path->hops[h].lvl, v[k].path->hops[h].pos, v[k].path->arcs[h] % 1000);
-                                        fprintf(stderr, "\n");
-                                }
-                        }
+                dump_map(s, g, y);
         }
         n = qspn_engine_paths(sim_engine(s, g->id[x]), d, false, v, 64);
         for (size_t k = 0; k < n && k < 64; k++) {
