@@ -550,6 +550,59 @@ static void readvertise_after_arc_change(QspnCost gathered_cost, uint32_t gather
         qspn_engine_free(e);
 }
 
+/* readvertise_on_loss sends again only the paths a neighbour examined after the lost one: y reaches D
+ * through b (total 2000), c (4000) and e (6000); c's path dies. The path through e may have been
+ * dropped by a neighbour because of it (overlap, max_paths, fingerprint) and goes out again; the one
+ * through b, cheaper, was examined before it and does not. */
+static void test_readvertise_only_dearer(void)
+{
+        QspnConfig cfg;
+        QspnEngine *e;
+        PathVec Q = { 0 }, all = { 0 };
+        HVec bset = { 0 };
+        int B, C, E;
+        uint32_t yb, yc, ye;
+        bool via_b = false, via_c_dead = false, via_e = false;
+        QspnPath *p;
+
+        qspn_config_default(&cfg);
+        e = lone_engine(&cfg, "0.0", 9);
+        g_assert_cmpint(qspn_engine_arc_add(e, &B, 1000), ==, 0);
+        g_assert_cmpint(qspn_engine_arc_add(e, &C, 3000), ==, 0);
+        g_assert_cmpint(qspn_engine_arc_add(e, &E, 5000), ==, 0);
+        yb = qspn_engine_arc_id(e, &B);
+        yc = qspn_engine_arc_id(e, &C);
+        ye = qspn_engine_arc_id(e, &E);
+        pathvec_push(&Q, mkpath(e, "B", (uint32_t[]){ yb }, 0));
+        pathvec_push(&Q, mkpath(e, "C", (uint32_t[]){ yc }, 0));
+        pathvec_push(&Q, mkpath(e, "E", (uint32_t[]){ ye }, 0));
+        pathvec_push(&Q, mkpath(e, "BD", (uint32_t[]){ yb, 11 }, 1000));
+        pathvec_push(&Q, mkpath(e, "CD", (uint32_t[]){ yc, 12 }, 1000));
+        pathvec_push(&Q, mkpath(e, "ED", (uint32_t[]){ ye, 13 }, 1000));
+        g_assert_cmpint(qe_update_map(e, &Q, 0, &all, &bset), ==, 0);
+        g_assert_cmpuint(qspn_engine_paths(e, (NtkHCoord){ 0, 3 }, false, NULL, 0), ==, 3);
+        pathvec_clear(&all);
+
+        p = mkpath(e, "CD", (uint32_t[]){ yc, 12 }, 0);
+        p->cost = QSPN_COST_DEAD;
+        pathvec_push(&Q, p);
+        g_assert_cmpint(qe_update_map(e, &Q, 0, &all, &bset), ==, 0);
+        g_assert_cmpuint(qspn_engine_paths(e, (NtkHCoord){ 0, 3 }, false, NULL, 0), ==, 2);
+        for (size_t k = 0; k < all.n; k++) {
+                if (all.v[k]->n_hops != 2)
+                        continue;
+                via_b = via_b || all.v[k]->arcs[0] == yb;
+                via_c_dead = via_c_dead || (all.v[k]->arcs[0] == yc && all.v[k]->cost == QSPN_COST_DEAD);
+                via_e = via_e || (all.v[k]->arcs[0] == ye && all.v[k]->cost != QSPN_COST_DEAD);
+        }
+        g_assert_true(via_c_dead);
+        g_assert_true(via_e);
+        g_assert_false(via_b);
+        pathvec_clear(&all);
+        hvec_clear(&bset);
+        qspn_engine_free(e);
+}
+
 static void test_readvertise_after_arc_change(void)
 {
         readvertise_after_arc_change(1000, 2); /* only nodes_inside changed (> 10 %) */
@@ -720,6 +773,7 @@ int main(int argc, char **argv)
         g_test_add_func("/qspn/bug/get_full_etp_keeps_known_peer", test_get_full_etp_keeps_known_peer_address);
         g_test_add_func("/qspn/update_map/disjoint_selection_example", test_disjoint_selection_documented_example);
         g_test_add_func("/qspn/update_map/readvertise_after_arc_change", test_readvertise_after_arc_change);
+        g_test_add_func("/qspn/update_map/readvertise_only_dearer", test_readvertise_only_dearer);
         g_test_add_func("/qspn/forward/hold_merges", test_forward_hold_merges);
         return g_test_run();
 }
