@@ -2,7 +2,8 @@
  * region: time to quiescence, ETPs and bytes per node, memory per identity; then one arc removal and
  * one cost change. Prints a table. Must not: run as a test (it is slow by design) or use the network.
  *
- * usage: bench-qspn-sim [N...] [--seed S] [--hold MS] [--baseline-max N] [--quiesce-waves]
+ * usage: bench-qspn-sim [N...] [--seed S] [--hold MS] [--baseline-max N] [--quiesce-waves] [--gsize G]
+ *        [--levels L]
  *   N              network sizes (default 100 200 500)
  *   --hold MS      QspnConfig.forward_hold_ms of the measured run (default 1000)
  *   --baseline-max the reference forwarding (hold 0) runs beside it, as the baseline, for N up to
@@ -10,6 +11,7 @@
  *   --quiesce-waves  wait for quiescence after each wave (default: a wave enters as soon as every
  *                  node of the previous one has completed its bootstrap, as a network that grows
  *                  while it works)
+ *   --gsize, --levels  the topology: L levels of G positions (default 16, 4), the top one widened
  * Formation: node 0 creates the network, then the BFS waves from it enter (each node with arcs to
  * the present nodes of earlier waves), then the arcs inside the wave are added. */
 #include <errno.h>
@@ -166,8 +168,7 @@ static void make_graph(Graph *g, size_t n)
 
 /* Addresses by region: level-1 g-nodes are BFS clusters of up to G nodes, level-2 g-nodes BFS
  * clusters of up to G level-1 g-nodes, and so on: every g-node is connected by construction. */
-#define G 16
-#define LEVELS 4
+static unsigned G = 16, LEVELS = 4; /* --gsize, --levels */
 
 static void assign_addresses(const Graph *g, NtkAddress *addr)
 {
@@ -211,9 +212,9 @@ static void assign_addresses(const Graph *g, NtkAddress *addr)
                         up[c0] = (int) n_up;
                         pos[c0] = members++;
                         queue[tail++] = (int) c0;
-                        while (head < tail && members < (lvl + 1 < LEVELS ? G : 1 << 30)) {
+                        while (head < tail && members < (lvl + 1 < LEVELS ? (int) G : 1 << 30)) {
                                 int c = queue[head++];
-                                for (size_t k = 0; k < cdeg[c] && members < (lvl + 1 < LEVELS ? G : 1 << 30); k++) {
+                                for (size_t k = 0; k < cdeg[c] && members < (lvl + 1 < LEVELS ? (int) G : 1 << 30); k++) {
                                         int d = cadj[c][k];
                                         if (up[d] >= 0)
                                                 continue;
@@ -323,11 +324,13 @@ static Result bench(size_t n, uint64_t seed, uint64_t hold_ms, bool quiesce_wave
         res.arcs = g.n_e;
         /* every position must be real: widen the top level to fit the number of top clusters */
         {
-                unsigned top = 16;
+                unsigned top = G;
                 for (size_t i = 0; i < n; i++)
                         while (addr[i].pos[LEVELS - 1] >= top)
                                 top *= 2;
-                snprintf(res.topo, sizeof res.topo, "%u.%u.%u.%u", top, G, G, G);
+                int len = snprintf(res.topo, sizeof res.topo, "%u", top);
+                for (unsigned l = 1; l < LEVELS && len > 0 && (size_t) len < sizeof res.topo; l++)
+                        len += snprintf(res.topo + len, sizeof res.topo - (size_t) len, ".%u", G);
         }
         if (ntk_topology_parse(res.topo, &t, &err) < 0) {
                 fprintf(stderr, "topology: %s\n", err.msg);
@@ -514,11 +517,26 @@ int main(int argc, char **argv)
                         baseline_max = strtoull(argv[++i], NULL, 10);
                 else if (strcmp(argv[i], "--quiesce-waves") == 0)
                         quiesce_waves = true;
+                else if (strcmp(argv[i], "--gsize") == 0 && i + 1 < argc) {
+                        unsigned long v = strtoul(argv[++i], NULL, 10);
+                        if (v < 2 || v > 256 || (v & (v - 1))) {
+                                fprintf(stderr, "--gsize %s: must be a power of 2 from 2 to 256\n", argv[i]);
+                                return 2;
+                        }
+                        G = (unsigned) v;
+                } else if (strcmp(argv[i], "--levels") == 0 && i + 1 < argc) {
+                        unsigned long v = strtoul(argv[++i], NULL, 10);
+                        if (v < 2 || v > 8) {
+                                fprintf(stderr, "--levels %s: must be from 2 to 8\n", argv[i]);
+                                return 2;
+                        }
+                        LEVELS = (unsigned) v;
+                }
                 else if (argv[i][0] != '-' && n_sizes < 16 && strtoull(argv[i], NULL, 10) >= 2)
                         sizes[n_sizes++] = strtoull(argv[i], NULL, 10);
                 else {
                         fprintf(stderr, "usage: bench-qspn-sim [N...] [--seed S] [--hold MS] [--baseline-max N] "
-                                        "[--quiesce-waves]\n");
+                                        "[--quiesce-waves] [--gsize G] [--levels L]\n");
                         return 2;
                 }
         }
@@ -528,10 +546,9 @@ int main(int argc, char **argv)
                 sizes[2] = 500;
                 n_sizes = 3;
         }
-        printf("topology 16.16.16.16 (top level widened when the regions need it), random geometric graph (avg degree "
-               "~6), g-nodes = BFS clusters, seed %" PRIu64
-               ", formation %s\n",
-                seed, quiesce_waves ? "wave by wave, quiescent in between" : "overlapped waves");
+        printf("topology %u levels of gsize %u (top level widened when the regions need it), random geometric graph "
+               "(avg degree ~6), g-nodes = BFS clusters, seed %" PRIu64 ", formation %s\n",
+                LEVELS, G, seed, quiesce_waves ? "wave by wave, quiescent in between" : "overlapped waves");
         printf("hold = QspnConfig.forward_hold_ms (0 = the reference: every forward at once); per node: ETPs and bytes "
                "sent; mem = bytes held by one identity (avg after formation, max over the whole run)\n");
         printf("|      N |  arcs | waves | hold | stage | CPU s | sim ms to quiet | ETPs/node | bytes/node | paths/id | mem avg B | mem max B |\n");
