@@ -3,7 +3,7 @@
  * one cost change. Prints a table. Must not: run as a test (it is slow by design) or use the network.
  *
  * usage: bench-qspn-sim [N...] [--seed S] [--hold MS] [--baseline-max N] [--quiesce-waves] [--gsize G]
- *        [--levels L]
+ *        [--levels L] [--ni-ratio R]
  *   N              network sizes (default 100 200 500)
  *   --hold MS      QspnConfig.forward_hold_ms of the measured run (default 1000)
  *   --baseline-max the reference forwarding (hold 0) runs beside it, as the baseline, for N up to
@@ -12,6 +12,7 @@
  *                  node of the previous one has completed its bootstrap, as a network that grows
  *                  while it works)
  *   --gsize, --levels  the topology: L levels of G positions (default 16, 4), the top one widened
+ *   --ni-ratio R   QspnConfig.nodes_inside_ratio (default 0.1, the reference)
  * Formation: node 0 creates the network, then the BFS waves from it enter (each node with arcs to
  * the present nodes of earlier waves), then the arcs inside the wave are added. */
 #include <errno.h>
@@ -169,6 +170,7 @@ static void make_graph(Graph *g, size_t n)
 /* Addresses by region: level-1 g-nodes are BFS clusters of up to G nodes, level-2 g-nodes BFS
  * clusters of up to G level-1 g-nodes, and so on: every g-node is connected by construction. */
 static unsigned G = 16, LEVELS = 4; /* --gsize, --levels */
+static double ni_ratio = 0.1;       /* --ni-ratio: QspnConfig.nodes_inside_ratio */
 
 static void assign_addresses(const Graph *g, NtkAddress *addr)
 {
@@ -339,6 +341,7 @@ static Result bench(size_t n, uint64_t seed, uint64_t hold_ms, bool quiesce_wave
         qspn_config_default(&cfg);
         cfg.periodic_ms = 0;
         cfg.forward_hold_ms = hold_ms;
+        cfg.nodes_inside_ratio = ni_ratio;
         if (getenv("QSPN_NO_READV"))
                 cfg.readvertise_on_loss = false;
         if (getenv("QSPN_NO_IOREP"))
@@ -517,7 +520,14 @@ int main(int argc, char **argv)
                         baseline_max = strtoull(argv[++i], NULL, 10);
                 else if (strcmp(argv[i], "--quiesce-waves") == 0)
                         quiesce_waves = true;
-                else if (strcmp(argv[i], "--gsize") == 0 && i + 1 < argc) {
+                else if (strcmp(argv[i], "--ni-ratio") == 0 && i + 1 < argc) {
+                        char *end;
+                        ni_ratio = strtod(argv[++i], &end);
+                        if (*end || !(ni_ratio >= 0 && ni_ratio < 1)) {
+                                fprintf(stderr, "--ni-ratio %s: must be a number from 0 to below 1\n", argv[i]);
+                                return 2;
+                        }
+                } else if (strcmp(argv[i], "--gsize") == 0 && i + 1 < argc) {
                         unsigned long v = strtoul(argv[++i], NULL, 10);
                         if (v < 2 || v > 256 || (v & (v - 1))) {
                                 fprintf(stderr, "--gsize %s: must be a power of 2 from 2 to 256\n", argv[i]);
@@ -536,7 +546,7 @@ int main(int argc, char **argv)
                         sizes[n_sizes++] = strtoull(argv[i], NULL, 10);
                 else {
                         fprintf(stderr, "usage: bench-qspn-sim [N...] [--seed S] [--hold MS] [--baseline-max N] "
-                                        "[--quiesce-waves] [--gsize G] [--levels L]\n");
+                                        "[--quiesce-waves] [--gsize G] [--levels L] [--ni-ratio R]\n");
                         return 2;
                 }
         }
@@ -550,7 +560,8 @@ int main(int argc, char **argv)
                "(avg degree ~6), g-nodes = BFS clusters, seed %" PRIu64 ", formation %s\n",
                 LEVELS, G, seed, quiesce_waves ? "wave by wave, quiescent in between" : "overlapped waves");
         printf("hold = QspnConfig.forward_hold_ms (0 = the reference: every forward at once); per node: ETPs and bytes "
-               "sent; mem = bytes held by one identity (avg after formation, max over the whole run)\n");
+               "sent; mem = bytes held by one identity (avg after formation, max over the whole run); nodes_inside "
+               "ratio %.2f%s\n", ni_ratio, ni_ratio == 0.1 ? " (the reference)" : "");
         printf("|      N |  arcs | waves | hold | stage | CPU s | sim ms to quiet | ETPs/node | bytes/node | paths/id | mem avg B | mem max B |\n");
         printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < n_sizes; i++) {

@@ -756,8 +756,8 @@ static int update_dest(QspnEngine *e, NtkHCoord dc, QspnPath **Qd, size_t n_qd, 
                         }
                 if (p2 && (!qspn_fp_equal(&p1->fp, &p2->fp) ||
                                 qspn_cost_important_variation(p1->cost, p2->cost, e->cfg.cost_variation_ratio) ||
-                                p1->nodes_inside * 1.1 < p2->nodes_inside ||
-                                p1->nodes_inside * 0.9 > p2->nodes_inside)) {
+                                p1->nodes_inside * (1 + e->cfg.nodes_inside_ratio) < p2->nodes_inside ||
+                                p1->nodes_inside * (1 - e->cfg.nodes_inside_ratio) > p2->nodes_inside)) {
                         o.p = p2;
                         o.fresh = true;
                         o.changed = true;

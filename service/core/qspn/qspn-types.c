@@ -353,6 +353,7 @@ void qspn_config_default(QspnConfig *c)
                 .periodic_ms = 600000,
                 .bootstrap_timeout_ms = 10000,
                 .cost_variation_ratio = 0.3,
+                .nodes_inside_ratio = 0.1,
                 .readvertise_on_loss = true,
                 .io_representative = true,
                 .forward_hold_ms = 1000,

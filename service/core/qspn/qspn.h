@@ -147,6 +147,9 @@ typedef struct QspnConfig {
         bool io_representative;
         /* important_variation ratio (0.3 = reference harness; 0 = every cost change is relevant). */
         double cost_variation_ratio;
+        /* A stored path's nodes_inside is replaced (and the path re-advertised) only when the new value
+         * differs by more than this ratio, 0 <= r < 1 (0.1 = the reference, §2.7.2). */
+        double nodes_inside_ratio;
         /* Not in the reference: when a destination loses a path but keeps others, re-advertise the
          * others (neighbours may have discarded them as not disjoint and would otherwise stay without
          * a route until the next periodic full ETP). true by default; see qspn-map.c. */
