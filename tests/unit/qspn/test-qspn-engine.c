@@ -603,6 +603,60 @@ static void test_readvertise_only_dearer(void)
         qspn_engine_free(e);
 }
 
+/* QspnConfig.nodes_inside_ratio: a stored path takes a new nodes_inside (and is advertised again) only
+ * beyond the ratio; 0.1 is the reference's 10 %. Returns the nodes_inside stored after 10 -> ni_new. */
+static uint32_t nodes_inside_after(double ratio, uint32_t ni_new, size_t *advertised)
+{
+        QspnConfig cfg;
+        QspnEngine *e;
+        PathVec Q = { 0 }, all = { 0 };
+        HVec bset = { 0 };
+        int B;
+        uint32_t yb, ni;
+        QspnPath *p;
+        QspnPathView v;
+
+        qspn_config_default(&cfg);
+        cfg.nodes_inside_ratio = ratio;
+        e = lone_engine(&cfg, "0.0", 9);
+        g_assert_cmpint(qspn_engine_arc_add(e, &B, 1000), ==, 0);
+        yb = qspn_engine_arc_id(e, &B);
+        pathvec_push(&Q, mkpath(e, "B", (uint32_t[]){ yb }, 0));
+        p = mkpath(e, "BD", (uint32_t[]){ yb, 11 }, 1000);
+        p->nodes_inside = 10;
+        pathvec_push(&Q, p);
+        g_assert_cmpint(qe_update_map(e, &Q, 0, &all, &bset), ==, 0);
+        pathvec_clear(&all);
+        p = mkpath(e, "BD", (uint32_t[]){ yb, 11 }, 1000);
+        p->nodes_inside = ni_new;
+        pathvec_push(&Q, p);
+        g_assert_cmpint(qe_update_map(e, &Q, 0, &all, &bset), ==, 0);
+        *advertised = all.n;
+        g_assert_cmpuint(qspn_engine_paths(e, (NtkHCoord){ 0, 3 }, false, &v, 1), ==, 1);
+        ni = v.path->nodes_inside;
+        pathvec_clear(&all);
+        hvec_clear(&bset);
+        qspn_engine_free(e);
+        return ni;
+}
+
+static void test_nodes_inside_ratio(void)
+{
+        size_t adv;
+
+        g_assert_cmpuint(nodes_inside_after(0.1, 12, &adv), ==, 12); /* +20 % > 10 % */
+        g_assert_cmpuint(adv, ==, 1);
+        g_assert_cmpuint(nodes_inside_after(0.1, 11, &adv), ==, 10); /* +10 %: not beyond */
+        g_assert_cmpuint(adv, ==, 0);
+        g_assert_cmpuint(nodes_inside_after(0.1, 8, &adv), ==, 8); /* -20 % */
+        g_assert_cmpuint(nodes_inside_after(0.5, 14, &adv), ==, 10); /* +40 % < 50 % */
+        g_assert_cmpuint(adv, ==, 0);
+        g_assert_cmpuint(nodes_inside_after(0.5, 16, &adv), ==, 16); /* +60 % */
+        g_assert_cmpuint(adv, ==, 1);
+        g_assert_cmpuint(nodes_inside_after(0.5, 6, &adv), ==, 10); /* -40 % */
+        g_assert_cmpuint(nodes_inside_after(0.5, 4, &adv), ==, 4); /* -60 % */
+}
+
 static void test_readvertise_after_arc_change(void)
 {
         readvertise_after_arc_change(1000, 2); /* only nodes_inside changed (> 10 %) */
@@ -774,6 +828,7 @@ int main(int argc, char **argv)
         g_test_add_func("/qspn/update_map/disjoint_selection_example", test_disjoint_selection_documented_example);
         g_test_add_func("/qspn/update_map/readvertise_after_arc_change", test_readvertise_after_arc_change);
         g_test_add_func("/qspn/update_map/readvertise_only_dearer", test_readvertise_only_dearer);
+        g_test_add_func("/qspn/update_map/nodes_inside_ratio", test_nodes_inside_ratio);
         g_test_add_func("/qspn/forward/hold_merges", test_forward_hold_merges);
         return g_test_run();
 }
