@@ -928,45 +928,29 @@ static int update_dest(QspnEngine *e, NtkHCoord dc, QspnPath **Qd, size_t n_qd, 
          * The same happens when y's path through a gets dearer (a relevant cost change): x updates
          * it and never hears of the one through b again.
          * Fix: whenever d lost a path or one of its paths got dearer (or changed fingerprint), advertise
-         * again its paths that are not cheaper than the lost one was (see below). */
+         * all its paths. All, not only those dearer than the lost one: a neighbour may have dropped a
+         * cheaper one for overlapping a path it has from elsewhere, which the same event may kill
+         * (test /qspn/update_map/readvertise_cheaper_too). */
         if (e->cfg.readvertise_on_loss && n_rd > 0) {
-                /* Only a path that a neighbour examined after the lost one (not cheaper than it was)
-                 * can have been dropped there because of it: for overlapping too much with it, for
-                 * finding the max_paths places taken, or for sharing its old fingerprint; so only those
-                 * are sent again. A path through the changed arc counts as lost with its cost unknown
-                 * before the change: then all are sent. */
-                QspnCost from = QSPN_COST_DEAD;
                 bool lost = false;
-                for (size_t m = 0; m < n_md; m++) {
-                        const QspnPath *was = Md[m].path;
-                        bool kept = false, l = false;
+                for (size_t m = 0; m < n_md && !lost; m++) {
+                        bool kept = false;
                         for (size_t k = 0; k < n_rd && !kept; k++)
                                 if (Od[k].md == (int) m) {
-                                        const QspnPath *now = Od[k].p;
+                                        const QspnPath *was = Md[m].path, *now = Od[k].p;
                                         kept = true;
                                         /* a path that only got cheaper or changed its nodes_inside hides
                                          * nothing new from the neighbours: only a dearer path, a new
                                          * fingerprint or a path through the changed arc (whatever its
                                          * neighbour's part did meanwhile) counts as a loss */
-                                        if (Od[k].changed && (was == now || (a_changed && now->arcs[0] == a_changed))) {
-                                                lost = true;
-                                                from = 0;
-                                        } else
-                                                l = Od[k].changed &&
-                                                        (now->cost > was->cost || !qspn_fp_equal(&now->fp, &was->fp));
+                                        lost = Od[k].changed &&
+                                                (was == now || (a_changed && now->arcs[0] == a_changed) ||
+                                                        now->cost > was->cost || !qspn_fp_equal(&now->fp, &was->fp));
                                 }
-                        if (l || !kept) {
-                                /* its arc gone: its cost before is unknown, all are sent */
-                                QspnCost c = qe_np_cost(e, was);
-                                lost = true;
-                                if (c == QSPN_COST_DEAD)
-                                        c = 0;
-                                if (c < from)
-                                        from = c;
-                        }
+                        lost = lost || !kept;
                 }
                 for (size_t k = 0; lost && k < n_rd; k++)
-                        if (Od[k].md >= 0 && !Od[k].changed && Od[k].cost >= from) {
+                        if (Od[k].md >= 0 && !Od[k].changed) {
                                 r = pathvec_push(all, qe_prepare_for_sending(e, Od[k].p, false));
                                 if (r < 0)
                                         goto fail;

@@ -550,11 +550,15 @@ static void readvertise_after_arc_change(QspnCost gathered_cost, uint32_t gather
         qspn_engine_free(e);
 }
 
-/* readvertise_on_loss sends again only the paths a neighbour examined after the lost one: y reaches D
- * through b (total 2000), c (4000) and e (6000); c's path dies. The path through e may have been
- * dropped by a neighbour because of it (overlap, max_paths, fingerprint) and goes out again; the one
- * through b, cheaper, was examined before it and does not. */
-static void test_readvertise_only_dearer(void)
+/* readvertise_on_loss sends again every remaining path, the cheaper ones too: y reaches D through b
+ * (total 2000), c (4000) and e (6000); c's path dies, and b's and e's go out again. Sending only the
+ * paths dearer than the lost one (tried: -27 % formation CPU at 10 000 nodes) is not enough: a
+ * neighbour x may have dropped y's path through b for overlapping a cheaper path S that x has from
+ * another neighbour z; when one event kills S and y's path through c (an arc both use), z sends S
+ * dead, y sends c dead, and nobody sends b again: x stays without a route to D while y has one, until
+ * the next periodic full ETP (and at 10 000 nodes the first refresh after formation grew from 146 to
+ * 780 ETPs per node: the alternatives left hidden). */
+static void test_readvertise_cheaper_too(void)
 {
         QspnConfig cfg;
         QspnEngine *e;
@@ -591,13 +595,13 @@ static void test_readvertise_only_dearer(void)
         for (size_t k = 0; k < all.n; k++) {
                 if (all.v[k]->n_hops != 2)
                         continue;
-                via_b = via_b || all.v[k]->arcs[0] == yb;
+                via_b = via_b || (all.v[k]->arcs[0] == yb && all.v[k]->cost != QSPN_COST_DEAD);
                 via_c_dead = via_c_dead || (all.v[k]->arcs[0] == yc && all.v[k]->cost == QSPN_COST_DEAD);
                 via_e = via_e || (all.v[k]->arcs[0] == ye && all.v[k]->cost != QSPN_COST_DEAD);
         }
         g_assert_true(via_c_dead);
+        g_assert_true(via_b);
         g_assert_true(via_e);
-        g_assert_false(via_b);
         pathvec_clear(&all);
         hvec_clear(&bset);
         qspn_engine_free(e);
@@ -827,7 +831,7 @@ int main(int argc, char **argv)
         g_test_add_func("/qspn/bug/get_full_etp_keeps_known_peer", test_get_full_etp_keeps_known_peer_address);
         g_test_add_func("/qspn/update_map/disjoint_selection_example", test_disjoint_selection_documented_example);
         g_test_add_func("/qspn/update_map/readvertise_after_arc_change", test_readvertise_after_arc_change);
-        g_test_add_func("/qspn/update_map/readvertise_only_dearer", test_readvertise_only_dearer);
+        g_test_add_func("/qspn/update_map/readvertise_cheaper_too", test_readvertise_cheaper_too);
         g_test_add_func("/qspn/update_map/nodes_inside_ratio", test_nodes_inside_ratio);
         g_test_add_func("/qspn/forward/hold_merges", test_forward_hold_merges);
         return g_test_run();
