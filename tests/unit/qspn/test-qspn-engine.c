@@ -552,7 +552,7 @@ static void readvertise_after_arc_change(QspnCost gathered_cost, uint32_t gather
 
 /* readvertise_on_loss sends again every remaining path, the cheaper ones too: y reaches D through b
  * (total 2000), c (4000) and e (6000); c's path dies, and b's and e's go out again. Sending only the
- * paths dearer than the lost one (tried: -27 % formation CPU at 10 000 nodes) is not enough: a
+ * paths dearer than the lost one (tried: -20 % formation CPU at 10 000 nodes) is not enough: a
  * neighbour x may have dropped y's path through b for overlapping a cheaper path S that x has from
  * another neighbour z; when one event kills S and y's path through c (an arc both use), z sends S
  * dead, y sends c dead, and nobody sends b again: x stays without a route to D while y has one, until
