@@ -1,5 +1,5 @@
-/* qspn-wire.c — QspnEtp ⇄ Ntkwire__Etp (qspn-wire.h). Must not: do I/O, keep state, or accept a
- * shape the engine's types would silently truncate. */
+/* qspn-wire.c — QspnEtp ⇄ Ntkwire__Etp, both ways (qspn-wire.h). Must not: send, receive, keep
+ * state, judge an ETP beyond its shape, or accept a shape the engine's types would truncate. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,9 +192,12 @@ static int etp_to_wire(const NtkTopology *t, const QspnEtp *m, Ntkwire__Etp *w)
                 w->paths = calloc(m->n_paths, sizeof(Ntkwire__EtpPath *));
                 if (!w->paths)
                         return -ENOMEM;
-                for (unsigned i = 0; i < m->n_paths; i++) {
-                        r = path_to_wire(L, m->paths[i], &w->paths[i]);
-                        w->n_paths = i + (w->paths[i] != NULL);
+                for (unsigned i = 0, j = 0; i < m->n_paths; i++) {
+                        if (m->paths[i]->n_hops >= QSPN_WIRE_MAX_PATH_HOPS + 1)
+                                continue; /* the next node could not extend it: not sent */
+                        r = path_to_wire(L, m->paths[i], &w->paths[j]);
+                        w->n_paths = j + (w->paths[j] != NULL);
+                        j++;
                         if (r < 0)
                                 return r;
                 }
@@ -208,20 +211,65 @@ void qspn_wire_etp_free(Ntkwire__Etp *w)
                 protobuf_c_message_free_unpacked(&w->base, NULL);
 }
 
-int qspn_wire_from_etp(const NtkTopology *t, const QspnEtp *m, Ntkwire__Etp **ret, NtkErr *err)
+static int check_fp_fits(unsigned L, const QspnFp *f, const char *what, unsigned idx, NtkErr *err)
 {
-        _cleanup_(qspn_wire_etp_freep) Ntkwire__Etp *w = malloc(sizeof(Ntkwire__Etp));
+        if (f->levels != L || f->level > L)
+                return ntk_err(err, -EINVAL, "%s %u: fingerprint of level %u for %u levels, the topology has %u",
+                        what, idx, f->level, f->levels, L);
+        return 0;
+}
+
+/* Everything etp_to_wire would refuse, named, before anything is built. */
+static int check_fits(const NtkTopology *t, const QspnEtp *m, NtkErr *err)
+{
+        unsigned L = t->levels;
         int r;
 
+        if (m->node_address.levels != L)
+                return ntk_err(err, -EINVAL, "sender address has %u levels, the topology has %u",
+                        m->node_address.levels, L);
+        if (m->n_fps > WIRE_MAX_FINGERPRINTS || m->n_ni > WIRE_MAX_FINGERPRINTS)
+                return ntk_err(err, -EINVAL, "%u fingerprints and %u nodes_inside entries, at most %u", m->n_fps,
+                        m->n_ni, WIRE_MAX_FINGERPRINTS);
+        for (unsigned i = 0; i < m->n_fps; i++)
+                if ((r = check_fp_fits(L, &m->fps[i], "fingerprint", i, err)) < 0)
+                        return r;
+        if (m->n_hops > WIRE_MAX_HOPS)
+                return ntk_err(err, -EINVAL, "message hop list: %u hops, at most %u", m->n_hops, WIRE_MAX_HOPS);
+        if (m->n_paths > WIRE_MAX_PATHS)
+                return ntk_err(err, -EINVAL, "%u paths, at most %u", m->n_paths, WIRE_MAX_PATHS);
+        for (unsigned i = 0; i < m->n_paths; i++) {
+                const QspnPath *p = m->paths[i];
+                if (p->n_hops >= QSPN_WIRE_MAX_PATH_HOPS + 1)
+                        continue; /* left out, see etp_to_wire */
+                if (p->n_arcs > WIRE_MAX_HOPS)
+                        return ntk_err(err, -EINVAL, "path %u: %u arcs, at most %u", i, p->n_arcs, WIRE_MAX_HOPS);
+                if (p->n_io > L)
+                        return ntk_err(err, -EINVAL, "path %u: %u ignore_outside entries, the topology has %u levels",
+                                i, p->n_io, L);
+                if (p->cost < 0)
+                        return ntk_err(err, -EINVAL, "path %u: negative cost %" PRId64, i, (int64_t) p->cost);
+                if ((r = check_fp_fits(L, &p->fp, "path", i, err)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int qspn_wire_from_etp(const NtkTopology *t, const QspnEtp *m, Ntkwire__Etp **ret, NtkErr *err)
+{
+        _cleanup_(qspn_wire_etp_freep) Ntkwire__Etp *w = NULL;
+        int r;
+
+        r = check_fits(t, m, err);
+        if (r < 0)
+                return r;
+        w = malloc(sizeof(Ntkwire__Etp));
         if (!w)
                 return ntk_err(err, -ENOMEM, "out of memory");
         ntkwire__etp__init(w);
         r = etp_to_wire(t, m, w);
-        if (r == -ENOMEM)
+        if (r < 0) /* check_fits refused everything else */
                 return ntk_err(err, r, "out of memory");
-        if (r < 0)
-                return ntk_err(err, r, "the ETP does not fit the wire (topology %u levels, %u paths)", t->levels,
-                        m->n_paths);
         *ret = TAKE_PTR(w);
         return 0;
 }
@@ -289,9 +337,9 @@ static int path_from_wire(const NtkTopology *t, const Ntkwire__EtpPath *w, unsig
 
         if (!w)
                 return ntk_err(err, -EBADMSG, "path %u missing", idx);
-        if (w->n_hops > WIRE_MAX_HOPS || w->n_arcs > WIRE_MAX_HOPS)
+        if (w->n_hops > QSPN_WIRE_MAX_PATH_HOPS || w->n_arcs > QSPN_WIRE_MAX_PATH_HOPS)
                 return ntk_err(err, -EBADMSG, "path %u: %zu hops and %zu arcs, at most %u", idx, w->n_hops,
-                        w->n_arcs, WIRE_MAX_HOPS);
+                        w->n_arcs, QSPN_WIRE_MAX_PATH_HOPS);
         if (w->n_ignore_outside > t->levels)
                 return ntk_err(err, -EBADMSG, "path %u: %zu ignore_outside entries, the topology has %u levels",
                         idx, w->n_ignore_outside, t->levels);

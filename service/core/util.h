@@ -51,7 +51,7 @@ static inline bool startswith(const char *s, const char *prefix)
  * False when out of memory: *p and *cap are then unchanged. */
 static inline bool grow_array(void **p, size_t *cap, size_t n, size_t sz, size_t first)
 {
-        size_t c = *cap ? *cap : first;
+        size_t c = *cap ? *cap : first ? first : 1;
         void *q;
 
         if (n <= *cap)

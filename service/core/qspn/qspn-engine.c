@@ -1002,7 +1002,8 @@ int qspn_engine_receive_etp(QspnEngine *e, void *arc, const QspnEtp *m0, bool is
         mm.hops = malloc((m0->n_hops + 1) * sizeof(NtkHCoord));
         if (!mm.hops)
                 return -ENOMEM;
-        memcpy(mm.hops, m0->hops, m0->n_hops * sizeof(NtkHCoord));
+        if (m0->n_hops)
+                memcpy(mm.hops, m0->hops, m0->n_hops * sizeof(NtkHCoord));
         r = qe_revise(e, m, a, is_full, &Q);
         if (r == -ELOOP) {
                 pathvec_clear(&Q);

@@ -139,6 +139,18 @@ static inline QspnCost tt_best(Sim *s, int i, NtkHCoord d, int *ret_gw, bool val
         return best;
 }
 
+/* The arc of identity `from` that leads to identity `to` (fails the test if there is none). */
+static inline void *tt_arc_to(Sim *s, int from, int to)
+{
+        QspnEngine *e = sim_engine(s, from);
+
+        for (size_t k = 0; k < qspn_engine_n_arcs(e); k++)
+                if (sim_arc_peer(s, from, qspn_engine_arc(e, k)) == to)
+                        return qspn_engine_arc(e, k);
+        g_error("no arc %d -> %d", from, to);
+        return NULL;
+}
+
 typedef struct TtArc {
         int a, b;
         QspnCost cost;

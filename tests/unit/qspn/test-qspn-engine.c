@@ -86,17 +86,6 @@ static void net_init(Net *n)
         tt_form(n->s, ad, 3, arcs, G_N_ELEMENTS(arcs), n->id);
 }
 
-static void *arc_to(Sim *s, int from, int to)
-{
-        QspnEngine *e = sim_engine(s, from);
-
-        for (size_t k = 0; k < qspn_engine_n_arcs(e); k++)
-                if (sim_arc_peer(s, from, qspn_engine_arc(e, k)) == to)
-                        return qspn_engine_arc(e, k);
-        g_error("no arc %d -> %d", from, to);
-        return NULL;
-}
-
 /* Everything observable of an engine, as text. */
 static char *state_of(const QspnEngine *e)
 {
@@ -262,9 +251,9 @@ static void test_malformed_etps_rejected_without_state_change(void)
 
         net_init(&n);
         ea = sim_engine(n.s, n.id[0]);
-        arc = arc_to(n.s, n.id[0], n.id[1]);
+        arc = tt_arc_to(n.s, n.id[0], n.id[1]);
         /* a valid ETP from 1 to 0: 1's full ETP for 0, with a path to a level-1 destination */
-        g_assert_cmpint(qspn_engine_get_full_etp(sim_engine(n.s, n.id[1]), arc_to(n.s, n.id[1], n.id[0]),
+        g_assert_cmpint(qspn_engine_get_full_etp(sim_engine(n.s, n.id[1]), tt_arc_to(n.s, n.id[1], n.id[0]),
                                 qspn_engine_address(ea), &good),
                 ==, 0);
         g_assert_cmpuint(good->n_paths, >=, 1);
@@ -332,7 +321,7 @@ static void test_prepare_destroy_deduplicated(void)
         g_assert_cmpint(sim_make_connectivity(n.s, n.id[1], 1, 2, 2), ==, 0);
         sim_run(n.s, UINT64_MAX, UINT64_MAX);
         e = sim_engine(n.s, n.id[1]);
-        arc = arc_to(n.s, n.id[1], n.id[0]);
+        arc = tt_arc_to(n.s, n.id[1], n.id[0]);
         g_assert_cmpint(qspn_engine_got_prepare_destroy(e, arc), ==, 0);
         before = sim_now(n.s);
         g_assert_cmpint(qspn_engine_got_prepare_destroy(e, arc), ==, 0);
@@ -341,7 +330,7 @@ static void test_prepare_destroy_deduplicated(void)
         sim_run(n.s, UINT64_MAX, UINT64_MAX);
         g_assert_cmpuint(sim_now(n.s) - before, >=, 10000);
         /* a main identity ignores it */
-        g_assert_cmpint(qspn_engine_got_prepare_destroy(sim_engine(n.s, n.id[0]), arc_to(n.s, n.id[0], n.id[1])), ==, 0);
+        g_assert_cmpint(qspn_engine_got_prepare_destroy(sim_engine(n.s, n.id[0]), tt_arc_to(n.s, n.id[0], n.id[1])), ==, 0);
         sim_free(n.s);
 }
 
@@ -365,10 +354,10 @@ static void test_bootstrap_rules(void)
         i1 = sim_enter_node(s, "b", &a1, 2, e1, 1, (SimPeerArc[]){ { i0, 1000 } }, 1);
         e1p = sim_engine(s, i1);
         g_assert_false(qspn_engine_bootstrap_complete(e1p));
-        g_assert_cmpint(qspn_engine_get_full_etp(e1p, arc_to(s, i1, i0), &a0, &m), ==, QSPN_ERR_BOOTSTRAP);
+        g_assert_cmpint(qspn_engine_get_full_etp(e1p, tt_arc_to(s, i1, i0), &a0, &m), ==, QSPN_ERR_BOOTSTRAP);
         g_assert_null(m);
         g_assert_cmpuint(qspn_engine_n_arcs(e1p), ==, 1);
-        g_assert_cmpint(qspn_engine_arc_remove(e1p, arc_to(s, i1, i0)), ==, 0);
+        g_assert_cmpint(qspn_engine_arc_remove(e1p, tt_arc_to(s, i1, i0)), ==, 0);
         g_assert_cmpuint(qspn_engine_n_arcs(e1p), ==, 0);
         /* alone: it gives up after the bootstrap timeout and becomes a network of its own */
         sim_run(s, UINT64_MAX, UINT64_MAX);
@@ -388,7 +377,7 @@ static void test_get_full_etp_keeps_known_peer_address(void)
 
         net_init(&n);
         e = sim_engine(n.s, n.id[1]);
-        arc = arc_to(n.s, n.id[1], n.id[0]);
+        arc = tt_arc_to(n.s, n.id[1], n.id[0]);
         moved = *qspn_engine_arc_peer(e, arc);
         moved.pos[0] = 2; /* as if 0 had become virtual */
         g_assert_cmpint(qspn_engine_get_full_etp(e, arc, &moved, &m), ==, 0);
@@ -717,7 +706,7 @@ static QspnEtp *etp_from(Net *n, int from, int to)
 {
         QspnEtp *m = NULL;
 
-        g_assert_cmpint(qspn_engine_get_full_etp(sim_engine(n->s, n->id[from]), arc_to(n->s, n->id[from], n->id[to]),
+        g_assert_cmpint(qspn_engine_get_full_etp(sim_engine(n->s, n->id[from]), tt_arc_to(n->s, n->id[from], n->id[to]),
                                 qspn_engine_address(sim_engine(n->s, n->id[to])), &m),
                 ==, 0);
         return m;

@@ -153,7 +153,7 @@ static void test_round_trip(void)
         /* the costs the full ETPs never carry */
         {
                 QspnEngine *e = sim_engine(n.s, n.id[5]);
-                void *arc = qspn_engine_arc(e, 0);
+                void *arc = tt_arc_to(n.s, n.id[5], n.id[4]);
                 _cleanup_(qspn_etp_freep) QspnEtp *m = NULL, *back = NULL;
                 size_t len;
 
@@ -262,7 +262,7 @@ static void test_refusals(void)
                 { "levels", mut_levels, "3 levels" },
                 { "fp level", mut_fp_level, "level 5" },
                 { "fp elderships", mut_fp_elderships, "1 elderships" },
-                { "path fp seed", mut_fp_seed, "seed elderships, expected" },
+                { "path fp seed", mut_fp_seed, "path 0: fingerprint of level 0 with 4 elderships and 1 seed" },
                 { "fingerprints", mut_many_fps, "6 fingerprints" },
                 { "nodes_inside", mut_many_ni, "7 nodes_inside" },
                 { "ignore_outside", mut_io, "5 ignore_outside" },
@@ -279,9 +279,11 @@ static void test_refusals(void)
 
         net_init(&n);
         e = sim_engine(n.s, n.id[9]);
-        g_assert_cmpint(qspn_engine_get_full_etp(e, qspn_engine_arc(e, 0), qspn_engine_address(sim_engine(n.s, n.id[8])), &m),
+        g_assert_cmpint(qspn_engine_get_full_etp(e, tt_arc_to(n.s, n.id[9], n.id[8]), qspn_engine_address(sim_engine(n.s, n.id[8])), &m),
                 ==, 0);
         g_assert_cmpuint(m->n_paths, >=, 2);
+        g_assert_cmpuint(m->n_fps, ==, n.t.levels + 1); /* the copies below take 3 of them, in 8 slots */
+        g_assert_cmpuint(m->paths[0]->fp.level, ==, 0); /* mut_fp_seed's expected message */
         for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
                 _cleanup_(qspn_wire_etp_freep) Ntkwire__Etp *w = NULL;
                 Ntkwire__Etp copy;
@@ -294,11 +296,6 @@ static void test_refusals(void)
                 int r;
 
                 g_assert_cmpint(qspn_wire_from_etp(&n.t, m, &w, &err), ==, 0);
-                {
-                        QspnEtp *ok = NULL;
-                        g_assert_cmpint(qspn_wire_to_etp(&n.t, w, &ok, &err), ==, 0);
-                        qspn_etp_free(ok);
-                }
                 /* mutate shallow copies, so that the tree freed afterwards is the one built */
                 copy = *w;
                 addr = *w->node_address;
@@ -323,6 +320,14 @@ static void test_refusals(void)
                         copy.paths = pp;
                         copy.n_paths = 2;
                         copy.fingerprints = fp;
+                        {
+                                /* the copy as built is accepted: the refusal below is the mutation's */
+                                QspnEtp *ok = NULL;
+                                g_assert_cmpint(qspn_wire_to_etp(&n.t, &copy, &ok, &err), ==, 0);
+                                g_assert_cmpuint(ok->n_paths, ==, 2);
+                                qspn_etp_free(ok);
+                                err.msg[0] = 0;
+                        }
                         cases[c].mutate(&copy);
                         r = qspn_wire_to_etp(&n.t, &copy, &ret, &err);
                 }
@@ -348,7 +353,7 @@ static void test_semantics_left_to_the_engine(void)
 
         net_init(&n);
         e = sim_engine(n.s, n.id[9]);
-        g_assert_cmpint(qspn_engine_get_full_etp(e, qspn_engine_arc(e, 0), qspn_engine_address(sim_engine(n.s, n.id[8])), &m),
+        g_assert_cmpint(qspn_engine_get_full_etp(e, tt_arc_to(n.s, n.id[9], n.id[8]), qspn_engine_address(sim_engine(n.s, n.id[8])), &m),
                 ==, 0);
         p = qspn_path_new(3, 3);
         p->hops[0] = (NtkHCoord){ 0, 1 };
@@ -365,26 +370,99 @@ static void test_semantics_left_to_the_engine(void)
         etp_assert_equal(m, back, n.t.levels);
         g_assert_cmpint(qspn_etp_validate(&n.t, qspn_engine_address(sim_engine(n.s, n.id[8])), back, &err), ==, -EBADMSG);
         g_test_message("engine: %s", err.msg);
+        g_assert_nonnull(strstr(err.msg, "cycle"));
         sim_free(n.s);
 }
 
-/* An ETP that does not fit the wire is refused before anything is encoded. */
+/* An ETP that does not fit the wire is refused, naming the value, before anything is built. */
 static void test_from_etp_refuses(void)
 {
         NtkTopology t = tt_topo("4.4.4.4"), t3 = tt_topo("4.4.4");
         _cleanup_(qspn_etp_freep) QspnEtp *m = qspn_etp_new();
         Ntkwire__Etp *w = NULL;
         NtkErr err = { "" };
+        QspnPath *p;
 
         m->node_address = tt_addr(&t, "0.1.2.3");
         g_assert_cmpint(qspn_wire_from_etp(&t3, m, &w, &err), ==, -EINVAL);
         g_assert_null(w);
-        g_assert_nonnull(strstr(err.msg, "3 levels"));
+        g_assert_nonnull(strstr(err.msg, "sender address has 4 levels, the topology has 3"));
         m->fps = calloc(1, sizeof(QspnFp));
         m->fps[0] = qspn_fp_level0(1, NULL, 3); /* a fingerprint of another topology */
         m->n_fps = 1;
         g_assert_cmpint(qspn_wire_from_etp(&t, m, &w, &err), ==, -EINVAL);
         g_assert_null(w);
+        g_assert_nonnull(strstr(err.msg, "fingerprint 0: fingerprint of level 0 for 3 levels"));
+        m->fps[0] = qspn_fp_level0(1, NULL, 4);
+        p = qspn_path_new(1, 1);
+        p->hops[0] = (NtkHCoord){ 0, 2 };
+        p->cost = -5;
+        p->fp = qspn_fp_level0(2, NULL, 4);
+        p->n_io = 4;
+        g_assert_cmpint(qspn_etp_add_path(m, p), ==, 0);
+        g_assert_cmpint(qspn_wire_from_etp(&t, m, &w, &err), ==, -EINVAL);
+        g_assert_null(w);
+        g_assert_nonnull(strstr(err.msg, "path 0: negative cost -5"));
+        p->cost = 700;
+        g_assert_cmpint(qspn_wire_from_etp(&t, m, &w, &err), ==, 0);
+        g_assert_cmpuint(w->n_paths, ==, 1);
+        qspn_wire_etp_free(w);
+}
+
+/* The hop bound: a neighbour's path may have at most QSPN_WIRE_MAX_PATH_HOPS hops, so that after
+ * revision (one more hop) it still fits the wire; a stored path that does not is left out of what we
+ * send, and the rest of the ETP still goes out. */
+static void test_hop_bound(void)
+{
+        NtkTopology t = tt_topo("4.4.4.4");
+        _cleanup_(qspn_etp_freep) QspnEtp *m = qspn_etp_new(), *back = NULL;
+        _cleanup_(qspn_wire_etp_freep) Ntkwire__Etp *w = NULL;
+        QspnEtp *sentinel = m, *ret = sentinel;
+        NtkErr err = { "" };
+
+        m->node_address = tt_addr(&t, "0.1.2.3");
+        for (unsigned len = QSPN_WIRE_MAX_PATH_HOPS; len <= QSPN_WIRE_MAX_PATH_HOPS + 1; len++) {
+                QspnPath *p = qspn_path_new(len, len);
+                for (unsigned h = 0; h < len; h++) {
+                        p->hops[h] = (NtkHCoord){ 0, h + 1 };
+                        p->arcs[h] = h + 1;
+                }
+                p->cost = 1000;
+                p->fp = qspn_fp_level0(3, NULL, 4);
+                p->n_io = 4;
+                p->ignore_outside = 0xe;
+                g_assert_cmpint(qspn_etp_add_path(m, p), ==, 0);
+        }
+        g_assert_cmpint(qspn_wire_from_etp(&t, m, &w, &err), ==, 0);
+        g_assert_cmpuint(w->n_paths, ==, 1); /* the 256-hop path is left out */
+        g_assert_cmpuint(w->paths[0]->n_hops, ==, QSPN_WIRE_MAX_PATH_HOPS);
+        g_assert_cmpint(qspn_wire_to_etp(&t, w, &back, &err), ==, 0);
+        g_assert_cmpuint(back->paths[0]->n_hops, ==, QSPN_WIRE_MAX_PATH_HOPS);
+        /* a hostile 256-hop path (the wire allows it) is refused on the way in */
+        {
+                Ntkwire__EtpPath *p0 = w->paths[0];
+                Ntkwire__HCoord **hops = g_new(Ntkwire__HCoord *, QSPN_WIRE_MAX_PATH_HOPS + 1);
+                uint32_t *arcs = g_new0(uint32_t, QSPN_WIRE_MAX_PATH_HOPS + 1);
+                Ntkwire__HCoord extra;
+                Ntkwire__EtpPath longer = *p0;
+
+                memcpy(hops, p0->hops, QSPN_WIRE_MAX_PATH_HOPS * sizeof(*hops));
+                memcpy(arcs, p0->arcs, QSPN_WIRE_MAX_PATH_HOPS * sizeof(*arcs));
+                ntkwire__hcoord__init(&extra);
+                extra.has_lvl = extra.has_pos = true;
+                extra.pos = 300;
+                hops[QSPN_WIRE_MAX_PATH_HOPS] = &extra;
+                longer.hops = hops;
+                longer.arcs = arcs;
+                longer.n_hops = longer.n_arcs = QSPN_WIRE_MAX_PATH_HOPS + 1;
+                w->paths[0] = &longer;
+                g_assert_cmpint(qspn_wire_to_etp(&t, w, &ret, &err), ==, -EBADMSG);
+                w->paths[0] = p0;
+                g_free(hops);
+                g_free(arcs);
+        }
+        g_assert_true(ret == sentinel);
+        g_assert_nonnull(strstr(err.msg, "path 0: 256 hops and 256 arcs, at most 255"));
 }
 
 int main(int argc, char **argv)
@@ -394,5 +472,6 @@ int main(int argc, char **argv)
         g_test_add_func("/qspn/wire/refusals", test_refusals);
         g_test_add_func("/qspn/wire/semantics_left_to_the_engine", test_semantics_left_to_the_engine);
         g_test_add_func("/qspn/wire/from_etp_refuses", test_from_etp_refuses);
+        g_test_add_func("/qspn/wire/hop_bound", test_hop_bound);
         return g_test_run();
 }
