@@ -887,9 +887,9 @@ int qspn_engine_arc_remove(QspnEngine *e, void *arc)
  * change is under way, a node receives the same destinations again and again, from every neighbour,
  * each time a little better or with new nodes_inside / fingerprints, and the reference forwards every
  * one of these ETPs to every other arc at once: the forwards multiply along every acyclic route and
- * dominate everything (issue 4's benchmark: 12,000 ETPs per node to form 200 nodes). Here a forward
- * goes out at once, exactly as in the reference, only if no forward went out in the last
- * forward_hold_ms; otherwise the changed paths wait, merged (one entry per hops+arcs), and when the
+ * dominate everything (issue 4's benchmark: 12,000 ETPs per node to form 200 nodes). Here the forward
+ * of a received ETP goes out at once, exactly as in the reference, only if no forward went out in the
+ * last forward_hold_ms (the ETPs that follow arc events, rare, are not held); otherwise the changed paths wait, merged (one entry per hops+arcs), and when the
  * hold ends they go out as one update ETP (hops [], like after an arc change) to every arc, each path
  * re-read from the map at that moment (a path gone meanwhile goes out dead). The receivers' rules are
  * unchanged: every path still carries its own hops (acyclic rule R5); only the ETP's hop list is empty,
@@ -902,10 +902,12 @@ static void start_hold(QspnEngine *e)
                 e->fwd_hold = true;
 }
 
+/* Merges all (consumed) into the pending forwards. -ENOMEM (all untouched) when there is no room for
+ * them: the caller sends them at once instead, so that no change is lost. */
 static int forward_later(QspnEngine *e, PathVec *all, bool changes)
 {
-        int r = 0;
-
+        if (!GROW_ARRAY(e->fwd_pend.v, e->fwd_pend.cap, e->fwd_pend.n + all->n, 8))
+                return -ENOMEM;
         e->fwd_dirty = true;
         e->fwd_changes = e->fwd_changes || changes;
         for (size_t k = 0; k < all->n; k++) {
@@ -918,13 +920,11 @@ static int forward_later(QspnEngine *e, PathVec *all, bool changes)
                 if (j < e->fwd_pend.n) {
                         qspn_path_free(e->fwd_pend.v[j]);
                         e->fwd_pend.v[j] = p;
-                } else if (r == 0)
-                        r = pathvec_push(&e->fwd_pend, p);
-                else
-                        qspn_path_free(p);
+                } else
+                        e->fwd_pend.v[e->fwd_pend.n++] = p;
         }
         pathvec_clear(all);
-        return r;
+        return 0;
 }
 
 /* Pending forwards are moot once full ETPs went out (exit_network) or the identity goes away. */
@@ -1022,10 +1022,9 @@ int qspn_engine_receive_etp(QspnEngine *e, void *arc, const QspnEtp *m0, bool is
                 return 0;
         }
         if ((all.n > 0 || changes) && e->n_arcs > 1) {
-                if (e->fwd_hold) {
-                        r = forward_later(e, &all, changes);
-                        return r < 0 ? ntk_err(err, r, "out of memory") : 0;
-                }
+                /* held, unless there is no room to hold them: then they go out now, as in the reference */
+                if (e->fwd_hold && forward_later(e, &all, changes) == 0)
+                        return 0;
                 send_changes(e, &all, changes, m->hops, m->n_hops, arc_id);
                 start_hold(e);
         }

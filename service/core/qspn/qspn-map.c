@@ -1,4 +1,5 @@
-/* qspn-map.c — the map of one QSPN manager: revise_etp, update_map (merge, disjoint selection,
+/* qspn-map.c — the map of one QSPN manager and what is derived from it (the sets Z[i], the position
+ * index, each destination's kept evaluation): revise_etp, update_map (merge, disjoint selection,
  * signals, split detection), ignore_outside, update_clusters. Must not: send, arm timers or block. */
 #include <math.h>
 #include <stdlib.h>
@@ -972,14 +973,16 @@ static int update_dest(QspnEngine *e, NtkHCoord dc, QspnPath **Qd, size_t n_qd, 
                                 goto fail;
                 }
 
-        /* store */
+        /* store. Every allocation comes first: once the map changes nothing may fail (sigs.keep gets
+         * room for every path that can leave the map or go unselected). */
+        if (!GROW_ARRAY(sigs.keep.v, sigs.keep.cap, sigs.keep.n + n_md + n_od, 8))
+                goto oom;
         if (n_rd == 0) {
                 if (stored) {
                         /* keep the removed paths alive until their signals are emitted */
                         for (unsigned k = 0; k < stored->n; k++) {
                                 qe_z_account(e, stored->paths[k].path, false);
-                                if (pathvec_push(&sigs.keep, stored->paths[k].path) < 0)
-                                        goto oom;
+                                sigs.keep.v[sigs.keep.n++] = stored->paths[k].path;
                         }
                         stored->n = 0;
                         qe_dest_delete(e, dc);
@@ -1004,10 +1007,8 @@ static int update_dest(QspnEngine *e, NtkHCoord dc, QspnPath **Qd, size_t n_qd, 
                         bool still = false;
                         for (size_t k = 0; k < n_rd && !still; k++)
                                 still = np[k].path == Md[m].path;
-                        if (!still && pathvec_push(&sigs.keep, Md[m].path) < 0) {
-                                free(np);
-                                goto oom;
-                        }
+                        if (!still)
+                                sigs.keep.v[sigs.keep.n++] = Md[m].path;
                 }
                 for (unsigned k = 0; k < stored->n; k++)
                         qe_z_account(e, stored->paths[k].path, false);
@@ -1021,8 +1022,10 @@ static int update_dest(QspnEngine *e, NtkHCoord dc, QspnPath **Qd, size_t n_qd, 
         }
         /* unselected fresh paths */
         for (size_t k = n_rd; k < n_od; k++)
-                if (Od[k].fresh && pathvec_push(&sigs.keep, Od[k].p) < 0)
-                        goto oom;
+                if (Od[k].fresh) {
+                        sigs.keep.v[sigs.keep.n++] = Od[k].p;
+                        Od[k].fresh = false; /* owned by sigs.keep now */
+                }
         n_od = n_rd;
 
         /* emit: destination_added, path signals, destination_removed */

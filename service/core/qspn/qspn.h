@@ -150,9 +150,10 @@ typedef struct QspnConfig {
         /* A stored path's nodes_inside is replaced (and the path re-advertised) only when the new value
          * differs by more than this ratio, 0 <= r < 1 (0.1 = the reference, §2.7.2). */
         double nodes_inside_ratio;
-        /* Not in the reference: when a destination loses a path but keeps others, re-advertise the
-         * others (neighbours may have discarded them as not disjoint and would otherwise stay without
-         * a route until the next periodic full ETP). true by default; see qspn-map.c. */
+        /* Not in the reference: when a destination loses a path but keeps others (or one of its paths
+         * gets dearer, changes fingerprint or goes through a changed arc), re-advertise all the others
+         * (neighbours may have discarded them as not disjoint and would otherwise stay without a route
+         * until the next periodic full ETP). true by default; see qspn-map.c. */
         bool readvertise_on_loss;
         /* Not in the reference: forward damping (default 1000). 0 = forward every ETP at once (the
          * reference). Else a forward goes out at once only if none went out in the last

@@ -596,6 +596,105 @@ static void test_readvertise_cheaper_too(void)
         qspn_engine_free(e);
 }
 
+/* Allocation failure injection for the test below: the oom_at-th allocation (counted from oom_count
+ * = 0) fails; oom_at < 0 = none. The engine is linked into this program, so these replace the C
+ * library's for it (and, unarmed, pass everything through). */
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+static long oom_at = -1, oom_count;
+
+static bool oom_now(void)
+{
+        return oom_at >= 0 && oom_count++ == oom_at;
+}
+
+void *malloc(size_t n)
+{
+        return oom_now() ? NULL : __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+        return oom_now() ? NULL : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+        return oom_now() ? NULL : __libc_realloc(p, n);
+}
+
+/* update_map with each of its allocations failing in turn: -ENOMEM, the engine still consistent (its
+ * derived data recomputed from the map agree, every stored path readable) and freed without a double
+ * free; after the last allocation the same update succeeds. The update removes a path, changes one and
+ * brings new ones, so the removal, change and storing paths all run. */
+static void test_update_map_out_of_memory(void)
+{
+        long at;
+
+        for (at = 0;; at++) {
+                QspnConfig cfg;
+                QspnEngine *e;
+                PathVec Q = { 0 }, all = { 0 };
+                HVec bset = { 0 };
+                int B, C, E;
+                uint32_t yb, yc, ye;
+                QspnPath *p;
+                QspnPathView v[8];
+                size_t n;
+                int r;
+
+                qspn_config_default(&cfg);
+                e = lone_engine(&cfg, "0.0", 9);
+                g_assert_cmpint(qspn_engine_arc_add(e, &B, 1000), ==, 0);
+                g_assert_cmpint(qspn_engine_arc_add(e, &C, 3000), ==, 0);
+                g_assert_cmpint(qspn_engine_arc_add(e, &E, 5000), ==, 0);
+                yb = qspn_engine_arc_id(e, &B);
+                yc = qspn_engine_arc_id(e, &C);
+                ye = qspn_engine_arc_id(e, &E);
+                pathvec_push(&Q, mkpath(e, "B", (uint32_t[]){ yb }, 0));
+                pathvec_push(&Q, mkpath(e, "C", (uint32_t[]){ yc }, 0));
+                pathvec_push(&Q, mkpath(e, "E", (uint32_t[]){ ye }, 0));
+                pathvec_push(&Q, mkpath(e, "BD", (uint32_t[]){ yb, 11 }, 1000));
+                pathvec_push(&Q, mkpath(e, "CD", (uint32_t[]){ yc, 12 }, 1000));
+                pathvec_push(&Q, mkpath(e, "ED", (uint32_t[]){ ye, 13 }, 1000));
+                g_assert_cmpint(qe_update_map(e, &Q, 0, &all, &bset), ==, 0);
+                pathvec_clear(&all);
+                hvec_clear(&bset);
+
+                p = mkpath(e, "CD", (uint32_t[]){ yc, 12 }, 0);
+                p->cost = QSPN_COST_DEAD;
+                pathvec_push(&Q, p);
+                pathvec_push(&Q, mkpath(e, "ED", (uint32_t[]){ ye, 13 }, 9000));
+                pathvec_push(&Q, mkpath(e, "BFD", (uint32_t[]){ yb, 14, 15 }, 1200));
+                pathvec_push(&Q, mkpath(e, "EG", (uint32_t[]){ ye, 16 }, 500));
+                oom_count = 0;
+                oom_at = at;
+                r = qe_update_map(e, &Q, 0, &all, &bset);
+                oom_at = -1;
+                pathvec_clear(&all);
+                hvec_clear(&bset);
+                g_assert_true(qspn_engine_selfcheck(e));
+                n = qspn_engine_paths(e, (NtkHCoord){ 0, 3 }, false, v, G_N_ELEMENTS(v));
+                for (size_t k = 0; k < n && k < G_N_ELEMENTS(v); k++)
+                        g_assert_cmpuint(v[k].path->n_hops, >=, 2);
+                if (r == 0) {
+                        g_assert_cmpint(oom_count, <=, at); /* nothing failed: the update is whole */
+                        g_assert_cmpuint(n, >=, 2); /* CD gone, BD and the dearer ED kept */
+                        for (size_t k = 0; k < n && k < G_N_ELEMENTS(v); k++)
+                                g_assert_cmpuint(v[k].path->arcs[0], !=, yc);
+                        g_assert_cmpuint(qspn_engine_paths(e, (NtkHCoord){ 0, 6 }, false, NULL, 0), ==, 1);
+                        qspn_engine_free(e);
+                        break;
+                }
+                g_assert_cmpint(r, ==, -ENOMEM);
+                qspn_engine_free(e);
+                g_assert_cmpint(at, <, 10000);
+        }
+        g_assert_cmpint(at, >, 10); /* the update allocates: the failures did happen */
+        g_test_message("update_map survived %ld failed allocations", at);
+}
+
 /* QspnConfig.nodes_inside_ratio: a stored path takes a new nodes_inside (and is advertised again) only
  * beyond the ratio; 0.1 is the reference's 10 %. Returns the nodes_inside stored after 10 -> ni_new. */
 static uint32_t nodes_inside_after(double ratio, uint32_t ni_new, size_t *advertised)
@@ -822,6 +921,7 @@ int main(int argc, char **argv)
         g_test_add_func("/qspn/update_map/readvertise_after_arc_change", test_readvertise_after_arc_change);
         g_test_add_func("/qspn/update_map/readvertise_cheaper_too", test_readvertise_cheaper_too);
         g_test_add_func("/qspn/update_map/nodes_inside_ratio", test_nodes_inside_ratio);
+        g_test_add_func("/qspn/update_map/out_of_memory", test_update_map_out_of_memory);
         g_test_add_func("/qspn/forward/hold_merges", test_forward_hold_merges);
         return g_test_run();
 }
