@@ -504,6 +504,25 @@ static double ratio(double a, double b)
         return b > 0 ? a / b : 0;
 }
 
+static bool option_refused; /* parse_u64 has said why */
+
+/* An integer option from min to max, or a message naming it and false. */
+static bool parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *ret)
+{
+        char *end;
+        unsigned long long v;
+
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (!*s || *end || errno || s[0] == '-' || v < min || v > max) {
+                fprintf(stderr, "%s %s: must be an integer from %" PRIu64 " to %" PRIu64 "\n", opt, s, min, max);
+                option_refused = true;
+                return false;
+        }
+        *ret = v;
+        return true;
+}
+
 int main(int argc, char **argv)
 {
         size_t sizes[16];
@@ -512,41 +531,55 @@ int main(int argc, char **argv)
         bool quiesce_waves = false;
 
         for (int i = 1; i < argc; i++) {
-                if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
-                        seed = strtoull(argv[++i], NULL, 10);
-                else if (strcmp(argv[i], "--hold") == 0 && i + 1 < argc)
-                        hold = strtoull(argv[++i], NULL, 10);
-                else if (strcmp(argv[i], "--baseline-max") == 0 && i + 1 < argc)
-                        baseline_max = strtoull(argv[++i], NULL, 10);
-                else if (strcmp(argv[i], "--quiesce-waves") == 0)
+                const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+                uint64_t x;
+
+                if (strcmp(o, "--quiesce-waves") == 0)
                         quiesce_waves = true;
-                else if (strcmp(argv[i], "--ni-ratio") == 0 && i + 1 < argc) {
+                else if (v && strcmp(o, "--seed") == 0 && parse_u64(o, v, 0, UINT64_MAX, &seed) && ++i)
+                        ;
+                else if (v && strcmp(o, "--hold") == 0 && parse_u64(o, v, 0, 3600000, &hold) && ++i)
+                        ;
+                else if (v && strcmp(o, "--baseline-max") == 0 && parse_u64(o, v, 0, 1000000, &x) && ++i)
+                        baseline_max = (size_t) x;
+                else if (v && strcmp(o, "--gsize") == 0 && parse_u64(o, v, 2, 256, &x) && ++i) {
+                        if (x & (x - 1)) {
+                                fprintf(stderr, "--gsize %s: must be a power of 2\n", v);
+                                return 2;
+                        }
+                        G = (unsigned) x;
+                } else if (v && strcmp(o, "--levels") == 0 && parse_u64(o, v, 2, 8, &x) && ++i)
+                        LEVELS = (unsigned) x;
+                else if (v && strcmp(o, "--ni-ratio") == 0) {
                         char *end;
-                        ni_ratio = strtod(argv[++i], &end);
-                        if (*end || !(ni_ratio >= 0 && ni_ratio < 1)) {
-                                fprintf(stderr, "--ni-ratio %s: must be a number from 0 to below 1\n", argv[i]);
+                        errno = 0;
+                        ni_ratio = strtod(v, &end);
+                        if (!*v || *end || errno || !(ni_ratio >= 0 && ni_ratio < 1)) {
+                                fprintf(stderr, "--ni-ratio %s: must be a number from 0 to below 1\n", v);
                                 return 2;
                         }
-                } else if (strcmp(argv[i], "--gsize") == 0 && i + 1 < argc) {
-                        unsigned long v = strtoul(argv[++i], NULL, 10);
-                        if (v < 2 || v > 256 || (v & (v - 1))) {
-                                fprintf(stderr, "--gsize %s: must be a power of 2 from 2 to 256\n", argv[i]);
-                                return 2;
-                        }
-                        G = (unsigned) v;
-                } else if (strcmp(argv[i], "--levels") == 0 && i + 1 < argc) {
-                        unsigned long v = strtoul(argv[++i], NULL, 10);
-                        if (v < 2 || v > 8) {
-                                fprintf(stderr, "--levels %s: must be from 2 to 8\n", argv[i]);
-                                return 2;
-                        }
-                        LEVELS = (unsigned) v;
-                }
-                else if (argv[i][0] != '-' && n_sizes < 16 && strtoull(argv[i], NULL, 10) >= 2)
-                        sizes[n_sizes++] = strtoull(argv[i], NULL, 10);
+                        i++;
+                } else if (o[0] != '-' && n_sizes < 16 && parse_u64("N", o, 2, 1000000, &x))
+                        sizes[n_sizes++] = (size_t) x;
                 else {
+                        if (o[0] == '-' && !option_refused)
+                                fprintf(stderr, "%s%s: unknown option, a missing value or a bad value\n", o,
+                                        v ? "" : " (no value)");
                         fprintf(stderr, "usage: bench-qspn-sim [N...] [--seed S] [--hold MS] [--baseline-max N] "
                                         "[--quiesce-waves] [--gsize G] [--levels L] [--ni-ratio R]\n");
+                        return 2;
+                }
+        }
+        /* the topology, before any work (the top level may still widen with the regions) */
+        {
+                char topo[64];
+                int len = snprintf(topo, sizeof topo, "%u", G);
+                NtkTopology t;
+                NtkErr err;
+                for (unsigned l = 1; l < LEVELS; l++)
+                        len += snprintf(topo + len, sizeof topo - (size_t) len, ".%u", G);
+                if (ntk_topology_parse(topo, &t, &err) < 0) {
+                        fprintf(stderr, "--gsize %u --levels %u: topology %s: %s\n", G, LEVELS, topo, err.msg);
                         return 2;
                 }
         }
