@@ -72,12 +72,15 @@ BAD = [
     ({**EXAMPLE, "events": [{"at": 1, "kind": "explode", "a": "a", "b": "b"}]}, "explode"),
     ({**EXAMPLE, "events": [{"at": 1, "kind": "arc_remove", "a": "a", "b": "b", "cost": 5}]}, "cost"),
     ({**EXAMPLE, "events": [{"at": -5, "kind": "arc_remove", "a": "a", "b": "b"}]}, "at"),
-    ({**EXAMPLE, "identities": EXAMPLE["identities"] + [{"name": "a", "address": "1.0.0.0"}]}, "a"),
-    ("{not json", "ntk-qspn-sim"),
+    ({**EXAMPLE, "identities": EXAMPLE["identities"] + [{"name": "a", "address": "1.0.0.0"}]},
+     "duplicate identity name 'a'"),
+    ("{not json", "near 'not'"),
 ]
 for scen, needle in BAD:
     p = run(scen)
-    check(p.returncode == 2 and needle in p.stderr, "rejected naming '%s' (rc %d: %s)" % (needle, p.returncode, p.stderr.strip()))
+    err = p.stderr.strip()
+    check(p.returncode == 2 and needle in err and "\n" not in err and p.stdout == "",
+          "rejected naming '%s' (rc %d: %s)" % (needle, p.returncode, err))
 
 # --- enter, migrate, make_connectivity, dismiss ---------------------------------------------------
 
@@ -320,6 +323,18 @@ for scen, needle in [(with_events(*events), needle) for events, needle in REFUSE
     err = p.stderr.strip()
     check(p.returncode == 2 and needle in err and "\n" not in err and p.stdout == "",
           "refused naming %s (rc %d: %s)" % (needle, p.returncode, err))
+
+# arcs exist or not only in the simulation: refused there, still with exit 2, a named event, no output
+for events, needle in [
+        ([{"at": 10, "kind": "arc_remove", "a": "a", "b": "c"}], "events[0] (a–c): no such arc"),
+        ([{"at": 10, "kind": "arc_cost", "a": "a", "b": "c", "cost": 9}], "events[0] (a–c): no such arc"),
+        ([{"at": 10, "kind": "arc_add", "a": "a", "b": "b", "cost": 9}], "events[0] (a–b): arc exists"),
+        ([{"at": 10, "kind": "arc_remove", "a": "a", "b": "b"},
+          {"at": 20, "kind": "arc_remove", "a": "a", "b": "b"}], "events[1] (a–b): no such arc")]:
+    p = run(with_events(*events))
+    err = p.stderr.strip()
+    check(p.returncode == 2 and needle in err and "\n" not in err and p.stdout == "",
+          "arc event refused in the simulation: %s (rc %d: %s)" % (needle, p.returncode, err))
 
 p = run(EXAMPLE, "--seed", "x")
 check(p.returncode == 2 and "--seed" in p.stderr, "bad --seed rejected")

@@ -12,9 +12,12 @@
  * identities stay; make_connectivity {identity, from, to, virtual_pos} (§3.7); dismiss {identity}
  * (§3.8). Names are unique in the whole scenario; dismissed identities are not printed.
  *
- * Checking: nothing is simulated before the whole scenario is known to be good. The events are
- * replayed, in the order they will happen, against a model of which identities are alive and which
- * addresses they hold at each moment; a name or an address is judged against that moment. */
+ * Checking: names, addresses, fields and values are all checked before anything is simulated. The
+ * events are replayed, in the order they will happen, against a model of which identities are alive
+ * and which addresses they hold at each moment; a name or an address is judged against that moment.
+ * Whether an arc exists at an event's moment (arc_cost / arc_remove of a missing arc, arc_add of an
+ * existing one) is known only to the simulation: such an event stops it with exit 2 and a message
+ * naming the event and both ends, and nothing is printed on stdout. */
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>

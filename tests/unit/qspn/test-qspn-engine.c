@@ -741,12 +741,15 @@ static void test_nodes_inside_ratio(void)
         g_assert_cmpuint(nodes_inside_after(0.1, 11, &adv), ==, 10); /* +10 %: not beyond */
         g_assert_cmpuint(adv, ==, 0);
         g_assert_cmpuint(nodes_inside_after(0.1, 8, &adv), ==, 8); /* -20 % */
+        g_assert_cmpuint(adv, ==, 1);
         g_assert_cmpuint(nodes_inside_after(0.5, 14, &adv), ==, 10); /* +40 % < 50 % */
         g_assert_cmpuint(adv, ==, 0);
         g_assert_cmpuint(nodes_inside_after(0.5, 16, &adv), ==, 16); /* +60 % */
         g_assert_cmpuint(adv, ==, 1);
         g_assert_cmpuint(nodes_inside_after(0.5, 6, &adv), ==, 10); /* -40 % */
+        g_assert_cmpuint(adv, ==, 0);
         g_assert_cmpuint(nodes_inside_after(0.5, 4, &adv), ==, 4); /* -60 % */
+        g_assert_cmpuint(adv, ==, 1);
 }
 
 static void test_readvertise_after_arc_change(void)
@@ -797,7 +800,7 @@ static void rig_arm(void *ctx, uint64_t ms, uint64_t token)
 {
         Rig *r = ctx;
 
-        if (ms == 1000)
+        if (ms == 1234) /* the hold below: no other timer of the engine uses this delay */
                 r->hold_token = token;
 }
 
@@ -835,7 +838,8 @@ static void forward_hold_merges(bool by_arc_removal)
         ya = *qspn_engine_address(sim_engine(n.s, n.id[0]));
         qspn_config_default(&cfg);
         cfg.periodic_ms = 0;
-        g_assert_cmpuint(cfg.forward_hold_ms, ==, 1000);
+        g_assert_cmpuint(cfg.forward_hold_ms, ==, 1000); /* the default */
+        cfg.forward_hold_ms = 1234;
         g_assert_cmpint(qspn_engine_create_net(&cfg, &n.t, &ya, &fp, &host, &y, NULL), ==, 0);
         g_assert_cmpint(qspn_engine_arc_add(y, &X, 1000), ==, 0);
         g_assert_cmpint(qspn_engine_arc_add(y, &Z, 1000), ==, 0);
@@ -858,7 +862,13 @@ static void forward_hold_merges(bool by_arc_removal)
         g_assert_cmpint(sim_arc_cost(n.s, n.id[1], n.id[2], 50000), ==, 0);
         sim_run(n.s, UINT64_MAX, UINT64_MAX);
         m = etp_from(&n, 1, 0);
-        g_assert_cmpint(qspn_engine_receive_etp(y, &X, m, false, &err), ==, 0);
+        {
+                QspnPathView was, now;
+                g_assert_cmpuint(qspn_engine_paths(y, rig.watch, false, &was, 1), >=, 1);
+                g_assert_cmpint(qspn_engine_receive_etp(y, &X, m, false, &err), ==, 0);
+                g_assert_cmpuint(qspn_engine_paths(y, rig.watch, false, &now, 1), >=, 1);
+                g_assert_cmpint(now.cost, >, was.cost + 40000); /* y took the change */
+        }
         qspn_etp_free(m);
         g_assert_cmpuint(rig.n_sent, ==, 2);
 
